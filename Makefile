@@ -1,0 +1,26 @@
+# The two entry points of a fresh clone (see README):
+#   make demo   install everything into .venv and build the workflow's default target
+#   make test   install what the tests need and run the test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+
+.PHONY: demo test install
+
+demo: $(VENV)/.installed
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --cores all
+
+test: $(VENV)/.installed-test
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml envs/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) -r envs/requirements.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed envs/requirements-test.txt
+	$(PIP) -r envs/requirements-test.txt
+	touch $@

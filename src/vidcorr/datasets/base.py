@@ -1,0 +1,110 @@
+"""The one reader interface that training and evaluation share."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .masks import read_label
+
+
+class DatasetLayoutError(FileNotFoundError):
+    """A dataset root that does not have the expected layout; names the missing or bad path."""
+
+    def __init__(self, kind: str, path: str | os.PathLike, problem: str, hint: str = ""):
+        msg = f"{kind} dataset: {path}: {problem}"
+        if hint:
+            msg += f". {hint}"
+        super().__init__(msg)
+
+
+@dataclass
+class Sequence:
+    """One video: its frames in order and whatever labels the dataset has for them.
+
+    labels maps a frame index to a label PNG (object or part ids); it may be sparse.
+    first_frame maps each object id to the index of the frame where it is first labelled
+    (0 everywhere for DAVIS; later for YouTube-VOS objects that enter the video late).
+    keypoints is (T, J, 2) x/y pixel coordinates for keypoint datasets.
+    """
+
+    name: str
+    frames: list[Path]
+    labels: dict[int, Path] = field(default_factory=dict)
+    first_frame: dict[int, int] = field(default_factory=dict)
+    keypoints: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def read_frame(self, i: int) -> np.ndarray:
+        """RGB uint8 (H, W, 3)."""
+        with Image.open(self.frames[i]) as im:
+            return np.asarray(im.convert("RGB"))
+
+    def frame_size(self, i: int = 0) -> tuple[int, int]:
+        """(width, height) from the image header."""
+        with Image.open(self.frames[i]) as im:
+            return im.size
+
+    def read_label(self, i: int) -> np.ndarray:
+        """(H, W) uint8 ids of frame i; refuses a label whose size differs from its frame."""
+        if i not in self.labels:
+            raise KeyError(f"sequence {self.name}: frame {i} ({self.frames[i].name}) has no label")
+        ids = read_label(self.labels[i])
+        w, h = self.frame_size(i)
+        if ids.shape != (h, w):
+            raise ValueError(
+                f"sequence {self.name}: label {self.labels[i]} is {ids.shape[1]}x{ids.shape[0]} "
+                f"but frame {self.frames[i]} is {w}x{h}; labels must match their frames' size"
+            )
+        return ids
+
+
+class DatasetReader:
+    """Base class: subclasses validate their root in __init__ and fill self._names."""
+
+    kind = "dataset"
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise DatasetLayoutError(self.kind, self.root, "root folder does not exist", "Set the dataset's root in the config")
+        self._names: list[str] = []
+
+    def names(self) -> list[str]:
+        return list(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __iter__(self):
+        return (self.sequence(n) for n in self._names)
+
+    def sequence(self, name: str) -> Sequence:
+        raise NotImplementedError
+
+    def _require(self, path: Path, what: str, hint: str = "") -> Path:
+        if not path.exists():
+            raise DatasetLayoutError(self.kind, path, f"missing {what}", hint)
+        return path
+
+
+def sorted_images(folder: Path, exts: tuple[str, ...] = (".jpg", ".jpeg", ".png")) -> list[Path]:
+    """Image files of a folder in name order."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in exts and not p.name.startswith("."))
+
+
+def labels_by_frame(kind: str, seq: str, frames: list[Path], label_dir: Path) -> dict[int, Path]:
+    """Match label PNGs to frames by file stem; a label with no frame is a layout error."""
+    index = {f.stem: i for i, f in enumerate(frames)}
+    labels = {}
+    for p in sorted(label_dir.glob("*.png")):
+        if p.stem not in index:
+            raise DatasetLayoutError(kind, p, f"label has no matching frame in sequence {seq}", "Remove it or add the frame")
+        labels[index[p.stem]] = p
+    return labels

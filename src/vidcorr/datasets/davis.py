@@ -1,0 +1,34 @@
+"""DAVIS 2016/2017 layout: JPEGImages/<res>/<seq>, Annotations/<res>/<seq>, ImageSets/<year>/<split>.txt."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .base import DatasetLayoutError, DatasetReader, Sequence, labels_by_frame, sorted_images
+from .masks import read_label
+
+
+class DavisReader(DatasetReader):
+    kind = "DAVIS"
+
+    def __init__(self, root: str | os.PathLike, split: str = "val", year: str | int = 2017, resolution: str = "480p"):
+        super().__init__(root)
+        self.images = self._require(self.root / "JPEGImages" / resolution, "frame folder", "Expected <root>/JPEGImages/480p/<seq>/00000.jpg")
+        self.annotations = self._require(self.root / "Annotations" / resolution, "annotation folder", "Expected <root>/Annotations/480p/<seq>/00000.png")
+        split_file = self._require(self.root / "ImageSets" / str(year) / f"{split}.txt", "split list", "Check the year and split settings")
+        self._names = [line.strip() for line in split_file.read_text().splitlines() if line.strip()]
+        for name in self._names:
+            self._require(self.images / name, f"frames of sequence {name} listed in {split_file.name}")
+
+    def sequence(self, name: str) -> Sequence:
+        frames = sorted_images(self.images / name, (".jpg", ".jpeg"))
+        if not frames:
+            raise DatasetLayoutError(self.kind, self.images / name, "sequence has no JPEG frames")
+        label_dir = self._require(self.annotations / name, f"annotations of sequence {name}")
+        labels = labels_by_frame(self.kind, name, frames, label_dir)
+        if 0 not in labels:
+            raise DatasetLayoutError(self.kind, label_dir / f"{frames[0].stem}.png", "first-frame annotation missing")
+        ids = np.unique(read_label(labels[0]))
+        return Sequence(name, frames, labels, first_frame={int(i): 0 for i in ids if i != 0})

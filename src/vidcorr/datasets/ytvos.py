@@ -1,0 +1,44 @@
+"""YouTube-VOS layout: <split>/JPEGImages/<vid>, <split>/Annotations/<vid>, <split>/meta.json.
+
+Objects may first appear after frame 0; Sequence.first_frame records where each one starts so
+propagation can inject it there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from .base import DatasetLayoutError, DatasetReader, Sequence, labels_by_frame, sorted_images
+
+
+class YouTubeVOSReader(DatasetReader):
+    kind = "YouTube-VOS"
+
+    def __init__(self, root: str | os.PathLike, split: str = "valid"):
+        super().__init__(root)
+        base = self._require(self.root / split, f"split folder {split!r}", "Expected <root>/train or <root>/valid")
+        self.images = self._require(base / "JPEGImages", "frame folder")
+        self.annotations = self._require(base / "Annotations", "annotation folder")
+        meta_file = self._require(base / "meta.json", "meta.json")
+        try:
+            self.meta = json.loads(meta_file.read_text())["videos"]
+        except (json.JSONDecodeError, KeyError) as e:
+            raise DatasetLayoutError(self.kind, meta_file, f"not a YouTube-VOS meta file ({e})") from e
+        self._names = sorted(self.meta)
+        for name in self._names:
+            self._require(self.images / name, f"frames of video {name} listed in meta.json")
+
+    def sequence(self, name: str) -> Sequence:
+        frames = sorted_images(self.images / name, (".jpg", ".jpeg"))
+        if not frames:
+            raise DatasetLayoutError(self.kind, self.images / name, "video has no JPEG frames")
+        labels = labels_by_frame(self.kind, name, frames, self._require(self.annotations / name, f"annotations of video {name}"))
+        index = {f.stem: i for i, f in enumerate(frames)}
+        first = {}
+        for obj_id, obj in self.meta[name].get("objects", {}).items():
+            starts = [index[f] for f in obj.get("frames", []) if f in index]
+            if not starts:
+                raise DatasetLayoutError(self.kind, self.images / name, f"object {obj_id} lists no frame that exists")
+            first[int(obj_id)] = min(starts)
+        return Sequence(name, frames, labels, first_frame=first)

@@ -1,0 +1,131 @@
+"""Decode a video file into RGB frames with PyAV, refusing corrupt, truncated or empty files."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import av
+import cv2
+import numpy as np
+
+VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".webm", ".mkv", ".m4v")
+
+
+class VideoDecodeError(RuntimeError):
+    """A video that cannot be turned into frames; the message names the file and the reason."""
+
+    def __init__(self, path: str | os.PathLike, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(
+            f"{self.path}: {reason}. Replace or remove this file, or set frames.skip_bad_videos: true "
+            "to skip it and list it in the dataset's skipped.tsv."
+        )
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about its first video stream."""
+
+    fps: float
+    width: int
+    height: int
+    declared_frames: int
+    codec: str
+    container: str
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    if not path.is_file():
+        raise VideoDecodeError(path, "file does not exist")
+    if path.stat().st_size == 0:
+        raise VideoDecodeError(path, "file is empty (0 bytes)")
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as e:
+        raise VideoDecodeError(path, f"not a readable video container ({e})") from e
+    if not container.streams.video:
+        container.close()
+        raise VideoDecodeError(path, "the container holds no video stream")
+    return container
+
+
+def probe_video(path: str | os.PathLike) -> VideoInfo:
+    """Read the stream header without decoding frames."""
+    path = Path(path)
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        return VideoInfo(
+            fps=float(rate) if rate else float("nan"),
+            width=stream.codec_context.width,
+            height=stream.codec_context.height,
+            declared_frames=int(stream.frames or 0),
+            codec=stream.codec_context.name,
+            container=container.format.name,
+        )
+
+
+def resize_short_side(frame: np.ndarray, short_side: int | None) -> np.ndarray:
+    """Resize so the shorter side equals `short_side`, keeping the aspect ratio (area filter when shrinking)."""
+    if not short_side:
+        return frame
+    h, w = frame.shape[:2]
+    scale = short_side / min(h, w)
+    if scale == 1:
+        return frame
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return cv2.resize(frame, size, interpolation=interp)
+
+
+def decode_video(
+    path: str | os.PathLike, fps: float | None = None, short_side: int | None = None
+) -> Iterator[np.ndarray]:
+    """Yield RGB uint8 frames, resampled to `fps` (never above the native rate) and resized.
+
+    Raises VideoDecodeError when the file cannot be opened, a packet is corrupt or fails to decode,
+    no frame decodes, or the container holds fewer packets than it declares frames (truncation).
+    Decoders may legitimately drop a frame or two that the header counts, so the frame count is
+    whatever decodes.
+    """
+    path = Path(path)
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        rate = stream.average_rate or stream.guessed_rate
+        native = float(rate) if rate else None
+        step = None if not fps or not native or fps >= native else native / fps
+        declared = int(stream.frames or 0)
+        packets = corrupt = decoded = 0
+        next_keep = 0.0
+        try:
+            for packet in container.demux(stream):
+                if packet.size:
+                    packets += 1
+                    corrupt += bool(packet.is_corrupt)
+                for frame in packet.decode():
+                    index = decoded
+                    decoded += 1
+                    if step is not None:
+                        if index + 1e-6 < next_keep:
+                            continue
+                        next_keep += step
+                    yield resize_short_side(frame.to_ndarray(format="rgb24"), short_side)
+        except av.error.FFmpegError as e:
+            raise VideoDecodeError(path, f"decoding failed after {decoded} frames ({e})") from e
+        if decoded == 0:
+            raise VideoDecodeError(path, "no frame could be decoded")
+        if corrupt:
+            raise VideoDecodeError(path, f"{corrupt} corrupt packet(s): the file is damaged or truncated")
+        if declared and packets < declared:
+            raise VideoDecodeError(
+                path, f"truncated: the container declares {declared} frames but holds only {packets} packets"
+            )
+    finally:
+        container.close()
+

@@ -1,0 +1,87 @@
+"""Extract one video into a frame folder plus manifest.json, atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+
+from ..atomic import atomic_dir, write_json
+from ..provenance import record, sha256_file
+from .decode import VIDEO_EXTENSIONS, VideoDecodeError, decode_video, probe_video
+
+MANIFEST = "manifest.json"
+
+
+def list_videos(root: str | os.PathLike) -> dict[str, Path]:
+    """Map video name (file stem) to path for every video file directly inside `root`."""
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"video folder {root} does not exist; set the dataset's root to a folder of videos")
+    videos: dict[str, Path] = {}
+    for p in sorted(root.iterdir()):
+        if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS:
+            if p.stem in videos:
+                raise ValueError(f"{root}: two videos share the name {p.stem!r} ({videos[p.stem].name}, {p.name}); rename one")
+            videos[p.stem] = p
+    return videos
+
+
+def extract_video(
+    src: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    fps: float | None = None,
+    short_side: int | None = None,
+    jpeg_quality: int = 95,
+    skip_bad: bool = False,
+) -> dict:
+    """Decode `src` into `out_dir`/00000.jpg ... and write `out_dir`/manifest.json.
+
+    With `skip_bad`, an undecodable video yields a folder holding only a manifest with
+    status "skipped" and the reason; otherwise VideoDecodeError propagates and no folder is left.
+    """
+    src = Path(src)
+    settings = {"fps": fps, "short_side": short_side, "jpeg_quality": jpeg_quality}
+    try:
+        with atomic_dir(out_dir) as tmp:
+            info = probe_video(src)
+            count, size = 0, None
+            for count, frame in enumerate(decode_video(src, fps=fps, short_side=short_side), start=1):
+                size = [frame.shape[1], frame.shape[0]]
+                bgr = cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
+                if not cv2.imwrite(str(tmp / f"{count - 1:05d}.jpg"), bgr, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality]):
+                    raise OSError(f"could not write frame {count - 1} of {src} into {tmp}")
+            out_fps = info.fps if not fps or fps >= info.fps else float(fps)
+            manifest = {
+                "status": "ok",
+                "video": src.stem,
+                "source": str(src),
+                "sha256": sha256_file(src),
+                "num_frames": count,
+                "fps": out_fps,
+                "source_fps": info.fps,
+                "original_size": [info.width, info.height],
+                "size": size,
+                "codec": info.codec,
+                "container": info.container,
+                "declared_frames": info.declared_frames,
+                "provenance": record(config=settings, inputs=[str(src)]),
+            }
+            write_json(tmp / MANIFEST, manifest)
+        return manifest
+    except VideoDecodeError as e:
+        if not skip_bad:
+            raise
+        manifest = {
+            "status": "skipped",
+            "video": src.stem,
+            "source": str(src),
+            "reason": e.reason,
+            "num_frames": 0,
+            "provenance": record(config=settings, inputs=[str(src)]),
+        }
+        with atomic_dir(out_dir) as tmp:
+            write_json(tmp / MANIFEST, manifest)
+        return manifest

@@ -1,0 +1,80 @@
+"""Broken videos fail with a message naming the file and reason, and leave no frame folder."""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+import pytest
+
+from conftest import run
+from vidcorr.frames import VideoDecodeError, extract_video
+
+
+def _write_clip(path, n=30, faststart=False, codec="mpeg4"):
+    opts = {"movflags": "faststart"} if faststart else {}
+    with av.open(str(path), "w", options=opts) as out:
+        s = out.add_stream(codec, rate=10)
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+        rng = np.random.default_rng(0)
+        for i in range(n):
+            img = rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)
+            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(p)
+        for p in s.encode():
+            out.mux(p)
+    return path
+
+
+def _truncate(path, frac):
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * frac)])
+    return path
+
+
+def _broken(tmp_path):
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    garbage = tmp_path / "garbage.mp4"
+    garbage.write_bytes(np.random.default_rng(1).integers(0, 255, 5000, dtype=np.uint8).tobytes())
+    text = tmp_path / "notes.avi"
+    text.write_text("this is not a video\n" * 50)
+    moov_end = _truncate(_write_clip(tmp_path / "moov_end.mp4"), 0.6)
+    moov_front = _truncate(_write_clip(tmp_path / "moov_front.mp4", faststart=True), 0.6)
+    avi = _truncate(_write_clip(tmp_path / "cut.avi"), 0.6)
+    return {empty: "empty", garbage: "not a readable", text: "not a readable",
+            moov_end: "not a readable", moov_front: "truncated", avi: "truncated"}
+
+
+def test_good_generated_clip_extracts(tmp_path):
+    clip = _write_clip(tmp_path / "ok.mp4", n=12, faststart=True)
+    assert extract_video(clip, tmp_path / "ok")["num_frames"] == 12
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_broken_video_fails_and_leaves_nothing(tmp_path, case):
+    path, reason = list(_broken(tmp_path).items())[case]
+    out = tmp_path / "frames" / path.stem
+    with pytest.raises(VideoDecodeError) as err:
+        extract_video(path, out)
+    assert str(path) in str(err.value)
+    assert reason in err.value.reason
+    assert not out.exists()
+    assert list((tmp_path / "frames").iterdir()) == []  # no temporary folder left either
+
+
+def test_skip_bad_videos_records_the_reason(tmp_path):
+    path = tmp_path / "empty.mp4"
+    path.write_bytes(b"")
+    m = extract_video(path, tmp_path / "frames" / "empty", skip_bad=True)
+    assert m["status"] == "skipped" and "empty" in m["reason"]
+    assert sorted(p.name for p in (tmp_path / "frames" / "empty").iterdir()) == ["manifest.json"]
+
+
+def test_cli_reports_the_file_and_exits_nonzero(tmp_path):
+    bad = tmp_path / "garbage.webm"
+    bad.write_bytes(b"\x00" * 100)
+    proc = run(["vidcorr", "frames", "--video", str(bad),
+                "--out", str(tmp_path / "out")], check=False)
+    assert proc.returncode == 1
+    assert str(bad) in proc.stderr and "not a readable video container" in proc.stderr
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,111 @@
+"""Dataset readers: the real DAVIS-2016 train20 folder, and tiny fixture folders for every layout."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.io
+from PIL import Image
+
+from conftest import shared
+from layouts import make_davis, make_jhmdb, make_vip, make_ytvos, two_objects
+from vidcorr.datasets import DatasetLayoutError, open_dataset
+from vidcorr.datasets.masks import davis_palette, read_label, write_label
+
+DAVIS_TRAIN20 = ("bear bmx-bumps boat breakdance-flare dance-jump dog-agility drift-turn hockey kite-walk "
+                 "mallard-fly motocross-bumps motorbike paragliding rollerblade scooter-gray soccerball "
+                 "stroller surf swing tennis").split()
+
+
+def test_davis_train20_loads_all_sequences_with_one_mask_per_frame():
+    reader = open_dataset("davis", shared("davis2016-train20"), split="train", year=2016)
+    assert reader.names() == DAVIS_TRAIN20
+    for seq in reader:
+        assert len(seq) > 0
+        assert sorted(seq.labels) == list(range(len(seq))), seq.name
+        assert [p.stem for p in seq.labels.values()] == [f.stem for f in seq.frames]
+        assert seq.first_frame == {1: 0}
+        for i in (0, len(seq) // 2, len(seq) - 1):
+            ids = seq.read_label(i)
+            assert ids.shape == seq.read_frame(i).shape[:2] == (480, 854)
+            assert set(np.unique(ids)) <= {0, 1}
+    assert open_dataset("davis", shared("davis2016-train20"), split="train", year=2017).names() == DAVIS_TRAIN20
+
+
+@pytest.mark.parametrize("mode", ["P", "L255", "LA", "RGB"])
+def test_mask_encodings_read_as_ids(tmp_path, mode):
+    ids = two_objects()
+    if mode == "P":
+        write_label(tmp_path / "m.png", ids)
+        img = Image.open(tmp_path / "m.png")
+        expect = ids
+    elif mode == "L255":
+        img = Image.fromarray(((ids > 0) * 255).astype(np.uint8), "L")
+        expect = (ids > 0).astype(np.uint8)
+    elif mode == "LA":
+        img = Image.fromarray(np.stack([(ids > 0) * 255, np.full_like(ids, 255)], -1).astype(np.uint8), "LA")
+        expect = (ids > 0).astype(np.uint8)
+    else:
+        img = Image.fromarray(davis_palette()[ids], "RGB")
+        expect = ids
+    seq = open_dataset("davis", make_davis(tmp_path / "d", [img, img])).sequence("seq")
+    np.testing.assert_array_equal(seq.read_label(1), expect)
+    assert seq.first_frame == {int(i): 0 for i in np.unique(expect) if i}
+
+
+def test_rgb_mask_with_unknown_colour_is_refused(tmp_path):
+    rgb = np.zeros((12, 16, 3), np.uint8)
+    rgb[0, 0] = (1, 2, 3)
+    Image.fromarray(rgb).save(tmp_path / "m.png")
+    with pytest.raises(ValueError, match="not in the DAVIS palette"):
+        read_label(tmp_path / "m.png")
+
+
+def test_mask_frame_size_mismatch_names_both_files(tmp_path):
+    small = Image.fromarray(np.zeros((6, 8), np.uint8), "L")
+    seq = open_dataset("davis", make_davis(tmp_path / "d", [small])).sequence("seq")
+    with pytest.raises(ValueError, match=r"00000\.png is 8x6 but frame .*00000\.jpg is 16x12"):
+        seq.read_label(0)
+
+
+def test_davis_layout_errors_name_the_missing_path(tmp_path):
+    root = make_davis(tmp_path / "d", [Image.fromarray(two_objects(), "L")])
+    with pytest.raises(DatasetLayoutError, match=r"ImageSets/2016/val\.txt: missing split list"):
+        open_dataset("davis", root, year=2016)
+    with pytest.raises(DatasetLayoutError, match="root folder does not exist"):
+        open_dataset("davis", tmp_path / "nowhere")
+    (root / "Annotations/480p/seq/00007.png").write_bytes((root / "Annotations/480p/seq/00000.png").read_bytes())
+    with pytest.raises(DatasetLayoutError, match=r"00007\.png: label has no matching frame"):
+        open_dataset("davis", root).sequence("seq")
+
+
+def test_youtube_vos_objects_that_enter_late(tmp_path):
+    root = make_ytvos(tmp_path / "ytvos")
+    seq = open_dataset("ytvos", root, split="valid").sequence("vid1")
+    assert seq.first_frame == {1: 0, 2: 2}
+    assert sorted(seq.labels) == [0, 2]
+    assert seq.read_label(2).max() == 2
+    (root / "valid/meta.json").write_text("{}")
+    with pytest.raises(DatasetLayoutError, match="meta.json: not a YouTube-VOS meta file"):
+        open_dataset("ytvos", root, split="valid")
+
+
+def test_vip_reads_part_classes_and_the_val_list(tmp_path):
+    root, parts = make_vip(tmp_path / "VIP")
+    reader = open_dataset("vip", root, split="val")
+    assert reader.names() == ["videos2", "videos1"]
+    np.testing.assert_array_equal(reader.sequence("videos1").read_label(2), parts)
+    with pytest.raises(DatasetLayoutError, match=r"lists/train_id\.txt: missing split list"):
+        open_dataset("vip", root, split="train")
+
+
+def test_jhmdb_reads_joint_tracks_and_the_test_split(tmp_path):
+    root, pos = make_jhmdb(tmp_path / "JHMDB")
+    reader = open_dataset("jhmdb", root, split=1, subset="test")
+    assert reader.names() == ["run/clip_b"]
+    seq = reader.sequence("run/clip_b")
+    assert seq.keypoints.shape == (4, 15, 2)
+    np.testing.assert_allclose(seq.keypoints[2, 5], pos[:, 5, 2])
+    scipy.io.savemat(root / "joint_positions/run/clip_b/joint_positions.mat", {"pos_img": pos[:, :, :3]})
+    with pytest.raises(DatasetLayoutError, match="pos_img covers 3 frames but .* holds 4"):
+        reader.sequence("run/clip_b")

@@ -1,0 +1,88 @@
+# Config validation and input functions shared by every stage.
+
+from pathlib import Path
+
+from snakemake.utils import min_version, validate
+
+from vidcorr.datasets.embedded import EMBEDDED_PREFIX, resolve_root
+from vidcorr.frames import list_videos
+
+min_version("9.0")
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+SYNTHETIC_DIR = "results/data/synthetic"
+
+
+def _check_roots():
+    """Every dataset needs a root; every root must belong to a dataset and exist (or be generated)."""
+    roots, datasets = config["roots"], config["datasets"]
+    for name in datasets:
+        if name not in roots:
+            raise ValueError(f"config key roots.{name} is missing: set it to the folder of dataset {name!r}")
+    for name, root in roots.items():
+        if root is None:
+            raise ValueError(
+                f"config key roots.{name} is not set: pass it with --config roots=\"{{{name}: /path/to/{name}}}\""
+            )
+        if name not in datasets:
+            raise ValueError(f"config key roots.{name} names no dataset; add datasets.{name} or remove it")
+        if not (root.startswith(EMBEDDED_PREFIX) or is_generated(name) or Path(root).is_dir()):
+            raise ValueError(f"config key roots.{name}: folder {root!r} does not exist; point it at the dataset")
+
+
+def is_generated(name):
+    """True for datasets that live inside the generated synthetic benchmark."""
+    root = Path(config["roots"][name])
+    return root == Path(SYNTHETIC_DIR) or Path(SYNTHETIC_DIR) in root.parents
+
+
+_check_roots()
+
+
+def video_datasets():
+    return [n for n, d in config["datasets"].items() if d["type"] == "videos"]
+
+
+def videos_of(dataset):
+    """Map video name -> source path for a raw-video dataset, honouring its include list."""
+    videos = list_videos(resolve_root(config["roots"][dataset]))
+    wanted = config["datasets"][dataset].get("include")
+    if wanted is None:
+        return videos
+    missing = sorted(set(wanted) - set(videos))
+    if missing:
+        raise ValueError(f"config key datasets.{dataset}.include lists {missing}, not found in {config['roots'][dataset]}")
+    return {v: videos[v] for v in wanted}
+
+
+def video_source(wildcards):
+    return str(videos_of(wildcards.dataset)[wildcards.video])
+
+
+def index_inputs(wildcards):
+    """What the index of a dataset waits for: its frame folders, the generated benchmark, or nothing."""
+    name = wildcards.dataset
+    if config["datasets"][name]["type"] == "videos":
+        return [f"results/frames/{name}/{v}" for v in videos_of(name)]
+    if is_generated(name):
+        return [SYNTHETIC_DIR]
+    return []
+
+
+def index_args(wildcards):
+    """Command-line arguments of `vidcorr index` for a dataset."""
+    import json
+    import shlex
+
+    name = wildcards.dataset
+    spec = config["datasets"][name]
+    if spec["type"] == "videos":
+        return f"--type frames --root results/frames/{name}"
+    options = json.dumps(spec.get("options", {}))
+    return f"--type {spec['type']} --root {shlex.quote(config['roots'][name])} --options {shlex.quote(options)}"
+
+
+def all_targets():
+    return [f"results/index/{name}.json" for name in config["datasets"]]

@@ -1,0 +1,23 @@
+# Dataset index: validate each dataset's layout in place and list its sequences (nothing is copied).
+
+
+rule index_dataset:
+    input:
+        index_inputs,
+    output:
+        index="results/index/{dataset}.json",
+        skipped="results/index/{dataset}.skipped.tsv",
+    params:
+        args=index_args,
+    log:
+        "logs/index/{dataset}.log",
+    benchmark:
+        "benchmarks/index/{dataset}.tsv"
+    threads: 1
+    conda:
+        "../../envs/vidcorr.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    shell:
+        "vidcorr index {params.args} --out {output.index} --skipped {output.skipped} > {log} 2>&1"

@@ -1,0 +1,26 @@
+# Frames stage: decode each raw video into JPEG frames plus manifest.json.
+
+
+rule extract_frames:
+    input:
+        video_source,
+    output:
+        directory("results/frames/{dataset}/{video}"),
+    params:
+        fps=lambda wc: f"--fps {config['frames']['fps']}" if config["frames"]["fps"] else "",
+        short_side=lambda wc: f"--short-side {config['frames']['short_side']}" if config["frames"]["short_side"] else "",
+        skip="--skip-bad" if config["frames"]["skip_bad_videos"] else "",
+        quality=config["frames"]["jpeg_quality"],
+    log:
+        "logs/frames/{dataset}/{video}.log",
+    benchmark:
+        "benchmarks/frames/{dataset}/{video}.tsv"
+    threads: 1
+    conda:
+        "../../envs/vidcorr.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    shell:
+        "vidcorr frames --video {input:q} --out {output:q} {params.fps} {params.short_side}"
+        " --jpeg-quality {params.quality} {params.skip} > {log} 2>&1"

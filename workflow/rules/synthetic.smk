@@ -1,0 +1,22 @@
+# The generated, seeded evaluation benchmark (DAVIS/VIP/JHMDB layouts plus exact flow).
+
+
+rule synthetic_benchmark:
+    output:
+        directory(SYNTHETIC_DIR),
+    params:
+        s=config["synthetic"],
+    log:
+        "logs/synthetic_benchmark.log",
+    benchmark:
+        "benchmarks/synthetic_benchmark.tsv"
+    threads: 1
+    conda:
+        "../../envs/vidcorr.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    shell:
+        "vidcorr synth --out {output} --seed {params.s[seed]} --sequences {params.s[num_sequences]}"
+        " --frames {params.s[num_frames]} --width {params.s[width]} --height {params.s[height]}"
+        " --objects {params.s[num_objects]} > {log} 2>&1"
