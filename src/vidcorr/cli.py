@@ -67,6 +67,40 @@ def _index(args) -> int:
     return 0
 
 
+def _preview(args) -> int:
+    """A PNG with a few frames of the first sequences and their labels drawn on them."""
+    import cv2
+    import numpy as np
+
+    from .datasets import open_dataset
+    from .viz import sequence_strip
+
+    options = json.loads(args.options) if args.options else {}
+    reader = open_dataset(args.type, args.root, **options)
+    rows = []
+    for name in reader.names()[: args.sequences]:
+        seq = reader.sequence(name)
+        picks = np.linspace(0, len(seq) - 1, num=min(args.frames, len(seq))).round().astype(int)
+        rows.append(sequence_strip(seq, [int(i) for i in picks]))
+    if not rows:
+        raise ValueError(f"{args.root}: the dataset has no sequence to preview")
+    width = max(r.shape[1] for r in rows)
+    rows = [cv2.resize(r, (width, round(r.shape[0] * width / r.shape[1]))) for r in rows]
+    ok, png = cv2.imencode(".png", cv2.cvtColor(np.concatenate(rows), cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise OSError(f"could not encode {args.out}")
+    with atomic_file(args.out) as tmp:
+        tmp.write_bytes(png.tobytes())
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _add_dataset_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--type", required=True, choices=["davis", "ytvos", "vip", "jhmdb", "frames"])
+    p.add_argument("--root", required=True)
+    p.add_argument("--options", default=None, help='reader options as JSON, e.g. \'{"split": "val", "year": 2017}\'')
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vidcorr", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -92,12 +126,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_synth)
 
     i = sub.add_parser("index", help="validate a dataset and write its sequence index (JSON)")
-    i.add_argument("--type", required=True, choices=["davis", "ytvos", "vip", "jhmdb", "frames"])
-    i.add_argument("--root", required=True)
-    i.add_argument("--options", default=None, help='reader options as JSON, e.g. \'{"split": "val", "year": 2017}\'')
+    _add_dataset_args(i)
     i.add_argument("--out", required=True)
     i.add_argument("--skipped", default=None, help="(frames) write the skipped videos and reasons here as TSV")
     i.set_defaults(func=_index)
+
+    v = sub.add_parser("preview", help="draw a few frames of a dataset with their labels into one PNG")
+    _add_dataset_args(v)
+    v.add_argument("--out", required=True)
+    v.add_argument("--sequences", type=int, default=2)
+    v.add_argument("--frames", type=int, default=5)
+    v.set_defaults(func=_preview)
     return p
 
 

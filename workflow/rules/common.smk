@@ -85,4 +85,5 @@ def index_args(wildcards):
 
 
 def all_targets():
-    return [f"results/index/{name}.json" for name in config["datasets"]]
+    return [f"results/{kind}/{name}.{ext}" for name in config["datasets"]
+            for kind, ext in (("index", "json"), ("figures/preview", "png"))]

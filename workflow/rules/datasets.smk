@@ -21,3 +21,29 @@ rule index_dataset:
         runtime=10,
     shell:
         "vidcorr index {params.args} --out {output.index} --skipped {output.skipped} > {log} 2>&1"
+
+
+rule preview_dataset:
+    input:
+        "results/index/{dataset}.json",
+    output:
+        report(
+            "results/figures/preview/{dataset}.png",
+            caption="../report/preview.rst",
+            category="Data",
+            labels={"dataset": "{dataset}"},
+        ),
+    params:
+        args=index_args,
+    log:
+        "logs/preview/{dataset}.log",
+    benchmark:
+        "benchmarks/preview/{dataset}.tsv"
+    threads: 1
+    conda:
+        "../../envs/vidcorr.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    shell:
+        "vidcorr preview {params.args} --out {output} > {log} 2>&1"

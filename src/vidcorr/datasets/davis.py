@@ -13,14 +13,20 @@ from .masks import read_label
 class DavisReader(DatasetReader):
     kind = "DAVIS"
 
-    def __init__(self, root: str | os.PathLike, split: str = "val", year: str | int = 2017, resolution: str = "480p"):
+    def __init__(self, root: str | os.PathLike, split: str = "val", year: str | int = 2017, resolution: str = "480p",
+                 require_frames: bool = True):
+        """require_frames=False serves evaluation, which needs only annotations and the split list."""
         super().__init__(root)
-        self.images = self._require(self.root / "JPEGImages" / resolution, "frame folder", "Expected <root>/JPEGImages/480p/<seq>/00000.jpg")
+        self.images = self.root / "JPEGImages" / resolution
+        if require_frames:
+            self._require(self.images, "frame folder", "Expected <root>/JPEGImages/480p/<seq>/00000.jpg")
         self.annotations = self._require(self.root / "Annotations" / resolution, "annotation folder", "Expected <root>/Annotations/480p/<seq>/00000.png")
         split_file = self._require(self.root / "ImageSets" / str(year) / f"{split}.txt", "split list", "Check the year and split settings")
         self._names = [line.strip() for line in split_file.read_text().splitlines() if line.strip()]
         for name in self._names:
-            self._require(self.images / name, f"frames of sequence {name} listed in {split_file.name}")
+            if require_frames:
+                self._require(self.images / name, f"frames of sequence {name} listed in {split_file.name}")
+            self._require(self.annotations / name, f"annotations of sequence {name} listed in {split_file.name}")
 
     def sequence(self, name: str) -> Sequence:
         frames = sorted_images(self.images / name, (".jpg", ".jpeg"))

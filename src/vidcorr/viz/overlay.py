@@ -1,0 +1,59 @@
+"""Overlay labels on frames (masks, parts, keypoints) and tile them into one PNG strip."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..datasets.base import Sequence
+from ..datasets.masks import davis_palette
+
+
+def mask_overlay(image: np.ndarray, ids: np.ndarray, alpha: float = 0.5) -> np.ndarray:
+    """Blend palette colours of non-zero ids over an RGB image and outline each region."""
+    colours = davis_palette()[ids]
+    out = image.astype(np.float32)
+    fg = ids > 0
+    out[fg] = (1 - alpha) * out[fg] + alpha * colours[fg]
+    out = out.astype(np.uint8)
+    edges = cv2.morphologyEx(ids, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
+    out[edges & fg] = colours[edges & fg]
+    return out
+
+
+def draw_keypoints(image: np.ndarray, xy: np.ndarray, visible: np.ndarray | None = None) -> np.ndarray:
+    """Draw keypoints as palette-coloured dots (hollow where not visible)."""
+    out = np.ascontiguousarray(image.copy())
+    pal = davis_palette()
+    radius = max(2, round(min(image.shape[:2]) / 80))
+    for j, (x, y) in enumerate(np.asarray(xy)):
+        if not np.isfinite([x, y]).all():
+            continue
+        colour = tuple(int(c) for c in pal[j + 1])
+        filled = visible is None or bool(visible[j])
+        cv2.circle(out, (round(x), round(y)), radius, colour, -1 if filled else 1, lineType=cv2.LINE_AA)
+    return out
+
+
+def tile(rows: list[list[np.ndarray]], gap: int = 4) -> np.ndarray:
+    """Tile equally sized RGB images into a grid with white gaps."""
+    h, w = rows[0][0].shape[:2]
+    ncols = max(len(r) for r in rows)
+    canvas = np.full((len(rows) * (h + gap) - gap, ncols * (w + gap) - gap, 3), 255, np.uint8)
+    for r, row in enumerate(rows):
+        for c, img in enumerate(row):
+            canvas[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = img
+    return canvas
+
+
+def sequence_strip(seq: Sequence, frames: list[int]) -> np.ndarray:
+    """One row of a sequence's frames with its labels (masks or keypoints) drawn on them."""
+    row = []
+    for i in frames:
+        img = seq.read_frame(i)
+        if i in seq.labels:
+            img = mask_overlay(img, seq.read_label(i))
+        if seq.keypoints is not None:
+            img = draw_keypoints(img, seq.keypoints[i])
+        row.append(img)
+    return tile([row])
