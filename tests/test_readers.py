@@ -105,7 +105,7 @@ def test_jhmdb_reads_joint_tracks_and_the_test_split(tmp_path):
     assert reader.names() == ["run/clip_b"]
     seq = reader.sequence("run/clip_b")
     assert seq.keypoints.shape == (4, 15, 2)
-    np.testing.assert_allclose(seq.keypoints[2, 5], pos[:, 5, 2])
+    np.testing.assert_allclose(seq.keypoints[2, 5], pos[:, 5, 2] - 1)  # 1-based in the file
     scipy.io.savemat(root / "joint_positions/run/clip_b/joint_positions.mat", {"pos_img": pos[:, :, :3]})
     with pytest.raises(DatasetLayoutError, match="pos_img covers 3 frames but .* holds 4"):
         reader.sequence("run/clip_b")

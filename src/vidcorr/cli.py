@@ -137,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--sequences", type=int, default=2)
     v.add_argument("--frames", type=int, default=5)
     v.set_defaults(func=_preview)
+
+    from .cli_eval import add_commands
+
+    add_commands(sub)
     return p
 
 

@@ -1,8 +1,8 @@
 """JHMDB layout: Rename_Images/<action>/<video>, joint_positions/<action>/<video>/joint_positions.mat,
 splits/<action>_test_split<n>.txt (lines "<video>.avi 1|2", 2 = test).
 
-Keypoints come from pos_img (2 x 15 x T) and are returned as (T, 15, 2) x/y pixel coordinates,
-unchanged from the file.
+Keypoints come from pos_img (2 x 15 x T, MATLAB 1-based pixels) and are returned as (T, 15, 2)
+0-based x/y pixel coordinates (pos_img - 1, as the standard propagation evaluation reads them).
 """
 
 from __future__ import annotations
@@ -50,4 +50,4 @@ class JHMDBReader(DatasetReader):
             raise DatasetLayoutError(
                 self.kind, mat_path, f"pos_img covers {pos.shape[2]} frames but {folder} holds {len(frames)}"
             )
-        return Sequence(name, frames, keypoints=pos.transpose(2, 1, 0).copy())
+        return Sequence(name, frames, keypoints=pos.transpose(2, 1, 0) - 1.0)

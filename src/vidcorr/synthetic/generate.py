@@ -60,7 +60,7 @@ def _write_sequence(root: Path, scene, jpeg_quality: int) -> None:
     joints = root / "JHMDB" / "joint_positions" / JHMDB_ACTION / name
     joints.mkdir(parents=True)
     scipy.io.savemat(joints / "joint_positions.mat", {
-        "pos_img": np.stack(kps, axis=2).transpose(1, 0, 2),  # 2 x joints x frames
+        "pos_img": np.stack(kps, axis=2).transpose(1, 0, 2) + 1.0,  # 2 x joints x frames, 1-based like JHMDB
         "visible": np.stack(vis, axis=1).astype(np.uint8),
     })
     (root / "Scenes").mkdir(exist_ok=True)

@@ -1,0 +1,34 @@
+"""Settings of the propagation engine (the `propagation:` section of the pipeline config)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass(frozen=True)
+class PropagationConfig:
+    radius: int | None = 12  # local window radius in feature pixels; None = the whole frame
+    topk: int = 10  # candidates kept per query pixel over all memory frames
+    temperature: float = 0.05  # softmax temperature of the affinity
+    first_frame: bool = True  # long-term memory: the first (annotated) frame
+    short_term: int = 5  # short-term memory: the previous N frames' predictions
+    long_term_every: int | None = None  # also keep every N-th past prediction as long-term memory
+    long_term_size: int = 0  # at most this many such frames (oldest dropped first)
+    compactness: bool = False  # replace the affinity by its mixture of Gaussians around top peaks
+    compactness_k: int = 3  # peaks per memory frame
+    compactness_sigma: float = 2.0  # Gaussian sigma in feature pixels
+    keypoint_sigma: float = 1.0  # sigma of keypoint heatmaps, in feature pixels
+    tile: int = 8  # query tile side for windowed matching (memory/speed trade-off only)
+    chunk_elements: int = 32_000_000  # cap on affinity entries held at once (bounded memory)
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "PropagationConfig":
+        d = dict(d or {})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"unknown propagation setting(s) {unknown}; known: {sorted(known)}")
+        return cls(**d)
+
+    def to_dict(self) -> dict:
+        return asdict(self)

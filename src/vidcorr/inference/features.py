@@ -1,0 +1,68 @@
+"""Per-frame features for matching: a trained encoder, raw Lab pixels, or none (copy-first).
+
+Each extractor returns (query, key) maps of shape (D, h, w) at stride 4, such that the affinity
+logit between a query pixel and a key pixel is their dot product.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..colour import lab_tensor
+from ..model import load_encoder
+
+STRIDE = 4
+
+
+def feature_size(height: int, width: int) -> tuple[int, int]:
+    """Feature map size of the stride-4 encoder for an input of this size."""
+    return math.ceil(math.ceil(height / 2) / 2), math.ceil(math.ceil(width / 2) / 2)
+
+
+class NetworkFeatures:
+    """L2-normalised encoder features (cosine affinity); AMP on CUDA."""
+
+    def __init__(self, encoder: torch.nn.Module, device: torch.device):
+        self.encoder = encoder.to(device).eval()
+        self.device = device
+
+    @torch.inference_mode()
+    def __call__(self, rgb: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        x = lab_tensor(rgb)[None].to(self.device)
+        with torch.autocast(self.device.type, enabled=self.device.type == "cuda"):
+            f = self.encoder(x)[0].float()
+        f = F.normalize(f, dim=0)
+        return f, f
+
+
+class LabFeatures:
+    """Raw Lab colour averaged over each 4x4 cell; the logit is minus the squared colour distance
+    (up to a per-query constant, which the softmax ignores)."""
+
+    def __init__(self, device: torch.device):
+        self.device = device
+
+    @torch.inference_mode()
+    def __call__(self, rgb: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        lab = lab_tensor(rgb).to(self.device)
+        f = F.adaptive_avg_pool2d(lab[None], feature_size(*rgb.shape[:2]))[0]
+        query = torch.cat([f, torch.ones_like(f[:1])])
+        key = torch.cat([2 * f, -(f * f).sum(0, keepdim=True)])
+        return query, key
+
+
+class CopyFirst:
+    """No matching at all: every frame receives the first frame's labels."""
+
+
+def make_features(checkpoint: str, device: torch.device):
+    """`copy-first`, `lab`, or the path of an encoder checkpoint."""
+    if checkpoint == "copy-first":
+        return CopyFirst()
+    if checkpoint == "lab":
+        return LabFeatures(device)
+    return NetworkFeatures(load_encoder(checkpoint, device), device)

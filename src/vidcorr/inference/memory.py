@@ -1,0 +1,48 @@
+"""Reference memory: permanent frames (the annotated first frame and any frame where new objects
+were given), short-term frames (the last N predictions) and optional periodic long-term frames."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import torch
+
+from .config import PropagationConfig
+
+
+class Memory:
+    def __init__(self, cfg: PropagationConfig):
+        self.cfg = cfg
+        self.permanent: list[tuple[int, torch.Tensor, torch.Tensor]] = []
+        self.short = deque(maxlen=cfg.short_term) if cfg.short_term > 0 else deque(maxlen=0)
+        self.long = deque(maxlen=cfg.long_term_size) if cfg.long_term_size > 0 else deque(maxlen=0)
+
+    def add(self, t: int, key: torch.Tensor, labels: torch.Tensor, annotated: bool = False) -> None:
+        """Store frame t's key features (D, h, w) and labels (C, h, w)."""
+        entry = (t, key, labels)
+        if annotated:
+            if t == 0 and not self.cfg.first_frame:
+                self.short.append(entry)
+                return
+            self.permanent.append(entry)
+            return
+        self.short.append(entry)
+        every = self.cfg.long_term_every
+        if every and t % every == 0:
+            self.long.append(entry)
+
+    def entries(self) -> list[tuple[int, torch.Tensor, torch.Tensor]]:
+        seen, out = set(), []
+        for entry in [*self.permanent, *self.long, *self.short]:
+            if entry[0] not in seen:
+                seen.add(entry[0])
+                out.append(entry)
+        return out
+
+    def tensors(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Keys (M, D, h, w) and labels (M, C, h, w); labels are widened if classes were added."""
+        entries = self.entries()
+        c = max(e[2].shape[0] for e in entries)
+        keys = torch.stack([e[1] for e in entries])
+        labels = torch.stack([torch.nn.functional.pad(e[2], (0, 0, 0, 0, 0, c - e[2].shape[0])) for e in entries])
+        return keys, labels

@@ -1,0 +1,71 @@
+"""The propagation core, frame by frame:
+
+  frame 0: encode it and store its given labels as permanent memory;
+  frame t: encode it once, transfer labels from every memory frame (matching.py), upsample them
+           to the input size, overwrite the pixels of any object first given at t, and store the
+           result (at feature resolution) as short-term memory for the next frames.
+
+With CopyFirst features every frame simply receives the first frame's labels, at full resolution.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import numpy as np
+import torch
+
+from .config import PropagationConfig
+from .features import CopyFirst, feature_size
+from .labels import downsample, upsample
+from .matching import transfer_labels
+from .memory import Memory
+
+
+class Propagator:
+    def __init__(self, features, cfg: PropagationConfig, device: torch.device | str = "cpu"):
+        self.features = features
+        self.cfg = cfg
+        self.device = torch.device(device)
+
+    @torch.inference_mode()
+    def run(
+        self,
+        num_frames: int,
+        read_frame: Callable[[int], np.ndarray],
+        first: torch.Tensor,
+        first_low: torch.Tensor | None = None,
+        given: dict[int, torch.Tensor] | None = None,
+    ) -> Iterator[tuple[int, torch.Tensor]]:
+        """Yield (t, labels (C, H, W) at input resolution) for t = 1 .. num_frames - 1.
+
+        first: frame 0's soft labels at input resolution. first_low: the same at feature
+        resolution, when a direct construction is better than average pooling (keypoint heatmaps).
+        given: frame index -> labels of objects that first appear there (zero elsewhere).
+        """
+        given = given or {}
+        size = tuple(first.shape[-2:])
+        if isinstance(self.features, CopyFirst):
+            for t in range(1, num_frames):
+                yield t, first
+            return
+        low_size = feature_size(*size)
+        memory = Memory(self.cfg)
+        _, key = self.features(read_frame(0))
+        low = first_low if first_low is not None else downsample(first.to(self.device), low_size)
+        memory.add(0, key, low.to(self.device), annotated=True)
+        for t in range(1, num_frames):
+            query, key = self.features(read_frame(t))
+            keys, labels = memory.tensors()
+            low = transfer_labels(query, keys, labels, self.cfg)
+            full = upsample(low, size)
+            annotated = t in given
+            if annotated:
+                new = given[t].to(self.device)
+                if new.shape[0] > full.shape[0]:
+                    full = torch.nn.functional.pad(full, (0, 0, 0, 0, 0, new.shape[0] - full.shape[0]))
+                inside = new[1:].sum(0) > 0
+                full[:, inside] = new[:, inside]
+                low = downsample(full, low_size)
+            memory.add(t, key, low, annotated=annotated)
+            yield t, full

@@ -1,0 +1,90 @@
+"""Run the propagation engine over a whole dataset and write what the official tools read.
+
+- object masks (DAVIS, YouTube-VOS) and part masks (VIP): indexed PNGs with the DAVIS palette,
+  <out>/<seq>/<frame>.png, frame 0 included (it is the given annotation);
+- keypoints (JHMDB): <out>/<seq>/keypoints.npy (T, J, 2) and keypoints.csv (frame, joint, x, y).
+Each sequence folder is written under a temporary name and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from ..atomic import atomic_dir, atomic_file
+from ..datasets.base import DatasetReader, Sequence
+from ..datasets.masks import write_label
+from .features import STRIDE, feature_size
+from .labels import decode_ids, decode_keypoints, heatmaps, one_hot
+from .propagator import Propagator
+
+
+def _class_count(seq: Sequence, num_classes: int | None) -> int:
+    if num_classes is not None:
+        return num_classes
+    ids = [0, *seq.first_frame] if seq.first_frame else [0]
+    return max(ids) + 1
+
+
+def propagate_masks(seq: Sequence, propagator: Propagator, out_dir: Path, num_classes: int | None = None) -> None:
+    """Propagate frame-0 ids (and any later-given objects) through `seq`; write one PNG per frame."""
+    c = _class_count(seq, num_classes)
+    first_ids = seq.read_label(0)
+    given = {}
+    for t in sorted({t for t in seq.first_frame.values() if t > 0}):
+        new_objects = [o for o, first in seq.first_frame.items() if first == t]
+        ids = seq.read_label(t)
+        given[t] = one_hot(np.where(np.isin(ids, new_objects), ids, 0), c)
+    with atomic_dir(out_dir) as tmp:
+        write_label(tmp / f"{seq.frames[0].stem}.png", first_ids)
+        for t, probs in propagator.run(len(seq), seq.read_frame, one_hot(first_ids, c), given=given):
+            write_label(tmp / f"{seq.frames[t].stem}.png", decode_ids(probs))
+
+
+def propagate_keypoints(seq: Sequence, propagator: Propagator, out_dir: Path, sigma: float) -> None:
+    """Propagate frame-0 keypoints as Gaussian heatmaps; write the decoded (T, J, 2) track."""
+    w, h = seq.frame_size(0)
+    xy0 = seq.keypoints[0]
+    first = heatmaps(xy0, (h, w), sigma * STRIDE)
+    first_low = heatmaps(xy0, feature_size(h, w), sigma, stride=STRIDE)
+    track = np.full((len(seq), xy0.shape[0], 2), np.nan)
+    track[0] = xy0
+    for t, maps in propagator.run(len(seq), seq.read_frame, first, first_low=first_low):
+        track[t] = decode_keypoints(maps)
+    with atomic_dir(out_dir) as tmp:
+        np.save(tmp / "keypoints.npy", track)
+        with open(tmp / "keypoints.csv", "w", newline="") as f:
+            wr = csv.writer(f)
+            wr.writerow(["frame", "joint", "x", "y"])
+            for t in range(len(seq)):
+                for j, (x, y) in enumerate(track[t]):
+                    wr.writerow([seq.frames[t].stem, j, repr(float(x)), repr(float(y))])
+
+
+def propagate_dataset(
+    reader: DatasetReader, propagator: Propagator, out: str | os.PathLike, kind: str,
+    num_classes: int | None = None, keypoint_sigma: float = 1.0,
+) -> list[str]:
+    """Propagate every sequence of `reader` (kind: masks, parts or keypoints) into `out`."""
+    out = Path(out)
+    names = reader.names()
+    for name in tqdm(names, desc=f"propagate {kind}", unit="seq"):
+        seq = reader.sequence(name)
+        if kind == "keypoints":
+            propagate_keypoints(seq, propagator, out / name, keypoint_sigma)
+        else:
+            propagate_masks(seq, propagator, out / name, num_classes)
+    return names
+
+
+def zip_submission(results: str | os.PathLike, zip_path: str | os.PathLike) -> None:
+    """YouTube-VOS submission: Annotations/<video>/<frame>.png in one zip."""
+    results = Path(results)
+    with atomic_file(zip_path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        for png in sorted(results.glob("*/*.png")):
+            z.write(png, f"Annotations/{png.parent.name}/{png.name}")

@@ -1,0 +1,43 @@
+"""The MAST-style ResNet-18 encoder: 256 channels at 1/4 of the input resolution.
+
+conv1 (7x7, stride 2) -> BN -> ReLU, no max-pool; layer1 at 1/2; layer2 halves once more (its first
+block, the third residual block overall, has stride 2); layer3 keeps 1/4 and widens to 256
+channels; layer4 is dropped.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torchvision.models.resnet import BasicBlock
+
+
+def _layer(in_ch: int, out_ch: int, stride: int) -> nn.Sequential:
+    down = None
+    if stride != 1 or in_ch != out_ch:
+        down = nn.Sequential(nn.Conv2d(in_ch, out_ch, 1, stride, bias=False), nn.BatchNorm2d(out_ch))
+    return nn.Sequential(BasicBlock(in_ch, out_ch, stride, down), BasicBlock(out_ch, out_ch))
+
+
+class ResNet18Stride4(nn.Module):
+    stride = 4
+    out_channels = 256
+
+    def __init__(self, in_channels: int = 3):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, 64, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.relu = nn.ReLU(inplace=True)
+        self.layer1 = _layer(64, 64, 1)
+        self.layer2 = _layer(64, 128, 2)
+        self.layer3 = _layer(128, 256, 1)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+
+    def stem(self, x: torch.Tensor) -> torch.Tensor:
+        """conv1-BN-ReLU: where a position encoding is added."""
+        return self.relu(self.bn1(self.conv1(x)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer3(self.layer2(self.layer1(self.stem(x))))
