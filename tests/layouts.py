@@ -26,14 +26,19 @@ def two_objects() -> np.ndarray:
     return ids
 
 
-def make_davis(root: Path, masks: list[Image.Image] | None = None, split: str = "val") -> Path:
-    """One sequence `seq`; masks default to three indexed two-object masks."""
+def make_davis(root: Path, masks: list | None = None, split: str = "val") -> Path:
+    """One sequence `seq`; masks (PIL images saved as they are, or id arrays written as indexed
+    PNGs) default to three two-object masks."""
     if masks is None:
-        masks = [Image.fromarray(two_objects(), "P") for _ in range(3)]
+        masks = [two_objects() for _ in range(3)]
     for i, mask in enumerate(masks):
         frame(root / "JPEGImages/480p/seq" / f"{i:05d}.jpg")
-        (root / "Annotations/480p/seq").mkdir(parents=True, exist_ok=True)
-        mask.save(root / "Annotations/480p/seq" / f"{i:05d}.png")
+        path = root / "Annotations/480p/seq" / f"{i:05d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(mask, np.ndarray):
+            write_label(path, mask)
+        else:
+            mask.save(path)
     (root / "ImageSets/2017").mkdir(parents=True, exist_ok=True)
     (root / "ImageSets/2017" / f"{split}.txt").write_text("seq\n")
     return root

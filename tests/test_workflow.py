@@ -61,7 +61,11 @@ def test_paper_config_needs_roots_then_resolves_and_indexes(tmp_path):
     roots = roots.replace("davis:", "davis2017:")
     dry = snakemake(tmp_path, "-n", "--configfile", paper, "--config", roots).stdout
     assert "index_dataset" in dry and "extract_frames" not in dry and "synthetic_benchmark" not in dry
+    assert "propagate" in dry and "metrics_summary" in dry
     snakemake(tmp_path, "--configfile", paper, "--config", roots)
+    scores = {(r["method"], r["dataset"], r["metric"]): float(r["value"])
+              for r in csv.DictReader(open(tmp_path / "results/metrics/summary.csv"))}
+    assert scores[("copy-first", "davis2017", "J&F-Mean")] == 1.0  # the fixture's masks do not move
     index = json.loads((tmp_path / "results/index/ytvos.json").read_text())
     assert index["sequences"][0]["objects"] == {"1": 0, "2": 2}
     assert json.loads((tmp_path / "results/index/jhmdb.json").read_text())["sequences"][0]["name"] == "run/clip_b"
@@ -77,6 +81,12 @@ def test_default_target_builds_then_a_second_run_does_nothing(tmp_path):
     assert len(synth["sequences"]) == 4 and all(s["num_labels"] == 24 for s in synth["sequences"])
     for name in ("demo_clips", "synthetic", "synthetic_vip", "synthetic_jhmdb"):
         assert (tmp_path / f"results/figures/preview/{name}.png").stat().st_size > 10_000
+    summary = list(csv.DictReader(open(tmp_path / "results/metrics/summary.csv")))
+    assert {(r["method"], r["dataset"], r["metric"]) for r in summary} >= {
+        ("copy-first", "synthetic", "J&F-Mean"), ("lab", "synthetic_vip", "mIoU"), ("lab", "synthetic_jhmdb", "PCK@0.1")}
+    assert all(0 <= float(r["value"]) <= 1 for r in summary)
+    assert (tmp_path / "results/figures/metrics.png").exists()
+    assert (tmp_path / "results/figures/overlays/lab/synthetic.png").exists()
     again = snakemake(tmp_path, "--configfile", str(REPO / "config.yaml"))
     assert "Nothing to be done" in again.stdout + again.stderr
 
@@ -88,7 +98,8 @@ def _video_config(tmp_path, skip):
     (videos / "broken.avi").write_bytes(b"RIFF" + b"\x00" * 400)
     cfg = {"seed": 0, "roots": {"mine": str(videos)}, "datasets": {"mine": {"type": "videos"}},
            "frames": {"fps": None, "short_side": None, "jpeg_quality": 90, "skip_bad_videos": skip},
-           "synthetic": yaml.safe_load((REPO / "config.yaml").read_text())["synthetic"]}
+           **{k: yaml.safe_load((REPO / "config.yaml").read_text())[k] for k in ("synthetic", "propagation")},
+           "evaluation": {"methods": {}, "datasets": []}}
     path = tmp_path / "videos.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return path

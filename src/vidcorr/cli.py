@@ -95,6 +95,25 @@ def _preview(args) -> int:
     return 0
 
 
+def _settings(args) -> int:
+    """Write one config section (given as JSON) as a YAML file that `--config` options read."""
+    import yaml
+
+    from .atomic import write_text
+
+    write_text(args.out, yaml.safe_dump({args.section: json.loads(args.json)}, sort_keys=True))
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _summarize(args) -> int:
+    from .metrics.summary import summarize
+
+    rows = summarize(args.metrics, args.out, args.plot)
+    print(f"summarised {len(rows)} values -> {args.out}")
+    return 0
+
+
 def _add_dataset_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--type", required=True, choices=["davis", "ytvos", "vip", "jhmdb", "frames"])
     p.add_argument("--root", required=True)
@@ -137,6 +156,18 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--sequences", type=int, default=2)
     v.add_argument("--frames", type=int, default=5)
     v.set_defaults(func=_preview)
+
+    st = sub.add_parser("settings", help="write a config section (JSON) as YAML for --config options")
+    st.add_argument("--section", required=True)
+    st.add_argument("--json", required=True)
+    st.add_argument("--out", required=True)
+    st.set_defaults(func=_settings)
+
+    sm = sub.add_parser("summarize", help="table and bar chart of headline metrics from metric CSVs")
+    sm.add_argument("metrics", nargs="+", help="results/metrics/<method>/<dataset>.csv files")
+    sm.add_argument("--out", required=True)
+    sm.add_argument("--plot", default=None)
+    sm.set_defaults(func=_summarize)
 
     from .cli_eval import add_commands
 

@@ -1,5 +1,6 @@
 # Config validation and input functions shared by every stage.
 
+import json
 from pathlib import Path
 
 from snakemake.utils import min_version, validate
@@ -40,6 +41,21 @@ def is_generated(name):
 
 _check_roots()
 
+BASELINES = ("copy-first", "lab")
+TASK_OF_TYPE = {"davis": "davis", "ytvos": "ytvos", "vip": "vip", "jhmdb": "jhmdb"}
+SCORED_TASKS = ("davis", "vip", "jhmdb")
+
+
+def _check_evaluation():
+    for name in config["evaluation"]["datasets"]:
+        if name not in config["datasets"]:
+            raise ValueError(f"config key evaluation.datasets lists {name!r}, which is not in datasets")
+        if config["datasets"][name]["type"] not in TASK_OF_TYPE:
+            raise ValueError(f"config key evaluation.datasets: {name!r} has no labels to propagate (type videos)")
+
+
+_check_evaluation()
+
 
 def video_datasets():
     return [n for n, d in config["datasets"].items() if d["type"] == "videos"]
@@ -73,7 +89,6 @@ def index_inputs(wildcards):
 
 def index_args(wildcards):
     """Command-line arguments of `vidcorr index` for a dataset."""
-    import json
     import shlex
 
     name = wildcards.dataset
@@ -84,6 +99,48 @@ def index_args(wildcards):
     return f"--type {spec['type']} --root {shlex.quote(config['roots'][name])} --options {shlex.quote(options)}"
 
 
+def task_of(dataset):
+    return TASK_OF_TYPE[config["datasets"][dataset]["type"]]
+
+
+def checkpoint_inputs(wildcards):
+    """The checkpoint file a method needs; nothing for the baselines."""
+    ckpt = config["evaluation"]["methods"][wildcards.method]
+    return [] if ckpt in BASELINES else [ckpt]
+
+
+wildcard_constraints:
+    method="[^/]+",
+    dataset="[^/]+",
+
+
+def dataset_args(wildcards):
+    """The `<task> --root ... --split ...` part of `vidcorr propagate` and `vidcorr evaluate`."""
+    import shlex
+
+    name = wildcards.dataset
+    spec = config["datasets"][name]
+    opts = spec.get("options", {})
+    root = shlex.quote(config["roots"][name])
+    task = task_of(name)
+    if task == "davis":
+        return f"davis --davis-root {root} --split {opts.get('split', 'val')} --year {opts.get('year', 2017)}"
+    if task == "jhmdb":
+        return f"jhmdb --root {root} --split {opts.get('split', 1)} --subset {opts.get('subset', 'test')}"
+    return f"{task} --root {root} --split {opts.get('split', 'valid' if task == 'ytvos' else 'val')}"
+
+
+def scored():
+    """(method, dataset) pairs that get metrics."""
+    return [(m, d) for m in config["evaluation"]["methods"] for d in config["evaluation"]["datasets"]
+            if task_of(d) in SCORED_TASKS]
+
+
 def all_targets():
-    return [f"results/{kind}/{name}.{ext}" for name in config["datasets"]
-            for kind, ext in (("index", "json"), ("figures/preview", "png"))]
+    targets = [f"results/{kind}/{name}.{ext}" for name in config["datasets"]
+               for kind, ext in (("index", "json"), ("figures/preview", "png"))]
+    targets += [f"results/propagation/{m}/{d}" for m in config["evaluation"]["methods"]
+                for d in config["evaluation"]["datasets"]]
+    if scored():
+        targets += ["results/metrics/summary.csv", "results/figures/metrics.png"]
+    return targets

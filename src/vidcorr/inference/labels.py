@@ -50,8 +50,22 @@ def decode_ids(probs: torch.Tensor) -> np.ndarray:
     return probs.argmax(0).to(torch.uint8).cpu().numpy()
 
 
-def decode_keypoints(maps: torch.Tensor) -> np.ndarray:
-    """(J, H, W) heatmaps -> (J, 2) x/y of each map's maximum."""
+def decode_keypoints(maps: torch.Tensor, radius: int = 4) -> np.ndarray:
+    """(J, H, W) heatmaps -> (J, 2) x/y: each map's maximum, refined to the weighted centroid of
+    the map within `radius` pixels of it (an argmax alone snaps to the feature grid)."""
     j, h, w = maps.shape
-    idx = maps.reshape(j, -1).argmax(-1).cpu().numpy()
-    return np.stack([idx % w, idx // w], -1).astype(np.float64)
+    flat = maps.reshape(j, -1)
+    idx = flat.argmax(-1).cpu().numpy()
+    out = np.empty((j, 2))
+    m = maps.detach().cpu().double().numpy()
+    for k, i in enumerate(idx):
+        y, x = divmod(int(i), w)
+        y0, y1, x0, x1 = max(y - radius, 0), min(y + radius + 1, h), max(x - radius, 0), min(x + radius + 1, w)
+        win = np.clip(m[k, y0:y1, x0:x1], 0, None)
+        total = win.sum()
+        if total <= 0:
+            out[k] = (x, y)
+            continue
+        ys, xs = np.mgrid[y0:y1, x0:x1]
+        out[k] = ((win * xs).sum() / total, (win * ys).sum() / total)
+    return out

@@ -1,0 +1,62 @@
+"""One table and one bar chart of every method's headline metrics over the scored datasets."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+from ..atomic import atomic_file
+from .tables import write_csv
+
+HEADLINE = ["J&F-Mean", "J-Mean", "F-Mean", "mIoU", "PCK@0.1", "PCK@0.2"]
+
+
+def collect(paths: list[str | os.PathLike]) -> list[dict]:
+    """Rows (method, dataset, metric, value) from results/metrics/<method>/<dataset>.csv files."""
+    rows = []
+    for p in map(Path, paths):
+        with open(p, newline="") as f:
+            glob = next((r for r in csv.DictReader(f) if r.get("Sequence") == "global"), None)
+        if glob is None:
+            raise ValueError(f"{p}: no 'global' row; is it a vidcorr metrics CSV?")
+        for metric in HEADLINE:
+            if metric in glob:
+                rows.append({"method": p.parent.name, "dataset": p.stem, "metric": metric, "value": float(glob[metric])})
+    return rows
+
+
+def plot(rows: list[dict], out: str | os.PathLike) -> None:
+    """Grouped bars: one group per (dataset, metric), one bar per method."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    groups = sorted({(r["dataset"], r["metric"]) for r in rows})
+    methods = sorted({r["method"] for r in rows})
+    value = {(r["dataset"], r["metric"], r["method"]): r["value"] for r in rows}
+    x = np.arange(len(groups))
+    width = 0.8 / max(len(methods), 1)
+    fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(groups)), 4))
+    for i, m in enumerate(methods):
+        ys = [value.get((d, k, m), np.nan) for d, k in groups]
+        bars = ax.bar(x + (i - (len(methods) - 1) / 2) * width, ys, width, label=m)
+        ax.bar_label(bars, fmt="%.2f", fontsize=7)
+    ax.set_xticks(x, [f"{d}\n{k}" for d, k in groups], fontsize=8)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("score")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    with atomic_file(out) as tmp:
+        fig.savefig(tmp, format="png", dpi=120)
+    plt.close(fig)
+
+
+def summarize(paths, out, plot_path=None) -> list[dict]:
+    rows = collect(paths)
+    write_csv(out, ["method", "dataset", "metric", "value"], rows)
+    if plot_path:
+        plot(rows, plot_path)
+    return rows

@@ -1,0 +1,200 @@
+"""The propagation engine: matching equals a brute-force reference, memory stays bounded at 480p,
+and labels follow real motion for masks, late-appearing objects and keypoints."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import run
+from layouts import make_davis
+from vidcorr.datasets import open_dataset
+from vidcorr.inference import CopyFirst, LabFeatures, PropagationConfig, Propagator
+from vidcorr.inference.labels import decode_keypoints, heatmaps, one_hot, upsample
+from vidcorr.inference.matching import transfer_labels
+from vidcorr.model import ResNet18Stride4, save_encoder
+
+
+def _brute(q, k, lab, cfg):
+    """Per query pixel: all candidates of all memory frames, in plain loops."""
+    d, h, w = q.shape
+    out = torch.zeros(lab.shape[1], h, w)
+    for y in range(h):
+        for x in range(w):
+            logits, labels, where = [], [], []
+            for m in range(k.shape[0]):
+                for yy in range(h):
+                    for xx in range(w):
+                        if cfg.radius is None or (abs(yy - y) <= cfg.radius and abs(xx - x) <= cfg.radius):
+                            logits.append(q[:, y, x] @ k[m, :, yy, xx] / cfg.temperature)
+                            labels.append(lab[m, :, yy, xx])
+                            where.append((m, xx, yy))
+            logits, labels = torch.stack(logits), torch.stack(labels)
+            if cfg.compactness:
+                a = torch.softmax(logits, 0)
+                mix = torch.zeros_like(a)
+                for m in range(k.shape[0]):
+                    idx = [i for i, p in enumerate(where) if p[0] == m]
+                    vals, top = a[idx].topk(cfg.compactness_k)
+                    for i in idx:
+                        for v, j in zip(vals, top):
+                            _, px, py = where[idx[j]]
+                            d2 = (where[i][1] - px) ** 2 + (where[i][2] - py) ** 2
+                            mix[i] += v * np.exp(-d2 / (2 * cfg.compactness_sigma**2))
+                out[:, y, x] = (mix[:, None] * labels).sum(0) / mix.sum()
+            else:
+                vals, top = logits.topk(min(cfg.topk, len(logits)))
+                out[:, y, x] = (torch.softmax(vals, 0)[:, None] * labels[top]).sum(0)
+    return out
+
+
+@pytest.mark.parametrize("cfg", [
+    PropagationConfig(radius=2, tile=4, topk=5, temperature=0.1),
+    PropagationConfig(radius=None, topk=5, temperature=0.1, chunk_elements=500),
+    PropagationConfig(radius=2, tile=3, compactness=True, compactness_k=2, compactness_sigma=1.5, temperature=0.1),
+    PropagationConfig(radius=None, compactness=True, compactness_k=2, compactness_sigma=1.5, temperature=0.1,
+                      chunk_elements=3000),
+])
+def test_matching_equals_brute_force(cfg):
+    g = torch.Generator().manual_seed(0)
+    q = torch.nn.functional.normalize(torch.randn(8, 7, 9, generator=g), dim=0)
+    k = torch.nn.functional.normalize(torch.randn(2, 8, 7, 9, generator=g), dim=1)
+    lab = torch.softmax(torch.randn(2, 3, 7, 9, generator=g), 1)
+    torch.testing.assert_close(transfer_labels(q, k, lab, cfg), _brute(q, k, lab, cfg), atol=1e-5, rtol=1e-5)
+
+
+def test_480p_matching_stays_in_bounded_memory():
+    """Six 256-channel memory frames at 480p feature size; a full affinity would need 15.8 GB."""
+    code = (
+        "import resource, torch\n"
+        "from vidcorr.inference.matching import transfer_labels\n"
+        "from vidcorr.inference import PropagationConfig\n"
+        "q = torch.randn(256, 120, 214); k = torch.randn(6, 256, 120, 214); lab = torch.rand(6, 3, 120, 214)\n"
+        "out = transfer_labels(q, k, lab, PropagationConfig())\n"
+        "assert out.shape == (3, 120, 214)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    peak_kb = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert peak_kb < 3_000_000
+
+
+def _moving_square(n=6, size=(48, 64), step=3):
+    """A textured frame whose bright square moves `step` pixels right per frame."""
+    rng = np.random.default_rng(0)
+    bg = rng.integers(0, 80, (*size, 3), dtype=np.uint8)
+    frames, masks = [], []
+    for t in range(n):
+        f, m = bg.copy(), np.zeros(size, np.uint8)
+        x = 8 + step * t
+        f[16:32, x: x + 16] = (230, 40, 40)
+        m[16:32, x: x + 16] = 1
+        frames.append(f)
+        masks.append(m)
+    return frames, masks
+
+
+def _iou(a, b):
+    return (a & b).sum() / (a | b).sum()
+
+
+def test_lab_features_follow_the_motion_and_copy_first_does_not():
+    frames, masks = _moving_square()
+    first = one_hot(masks[0], 2)
+    cfg = PropagationConfig(radius=4, temperature=0.01, topk=5)
+    lab = dict(Propagator(LabFeatures(torch.device("cpu")), cfg).run(len(frames), frames.__getitem__, first))
+    copy = dict(Propagator(CopyFirst(), cfg).run(len(frames), frames.__getitem__, first))
+    last = len(frames) - 1
+    assert _iou(lab[last].argmax(0).numpy() == 1, masks[last] == 1) > 0.8
+    assert _iou(copy[last].argmax(0).numpy() == 1, masks[last] == 1) < 0.2
+    torch.testing.assert_close(copy[last], first)
+
+
+def _late_object_video(root):
+    """YouTube-VOS layout, 48x64: a red object labelled at frame 0, a green one entering at index 2."""
+    from PIL import Image
+
+    from vidcorr.datasets.masks import write_label
+
+    base = root / "valid"
+    rng = np.random.default_rng(1)
+    bg = rng.integers(0, 60, (48, 64, 3), dtype=np.uint8)
+    names = ["00000", "00005", "00010", "00015"]
+    for i, name in enumerate(names):
+        f = bg.copy()
+        f[8:20, 6:18] = (220, 30, 30)
+        if i >= 2:
+            f[28:40, 36 + 2 * i: 48 + 2 * i] = (30, 220, 30)
+        (base / "JPEGImages/vid1").mkdir(parents=True, exist_ok=True)
+        Image.fromarray(f).save(base / "JPEGImages/vid1" / f"{name}.jpg", quality=98)
+    first, later = np.zeros((48, 64), np.uint8), np.zeros((48, 64), np.uint8)
+    first[8:20, 6:18] = 1
+    later[28:40, 40:52] = 2
+    write_label(base / "Annotations/vid1/00000.png", first)
+    write_label(base / "Annotations/vid1/00010.png", later)
+    meta = {"videos": {"vid1": {"objects": {"1": {"frames": names}, "2": {"frames": names[2:]}}}}}
+    (base / "meta.json").write_text(json.dumps(meta))
+    return root
+
+
+def test_object_given_later_appears_exactly_there(tmp_path):
+    from vidcorr.datasets.masks import read_label
+    from vidcorr.inference.tasks import propagate_masks
+
+    seq = open_dataset("ytvos", _late_object_video(tmp_path / "y"), split="valid").sequence("vid1")
+    assert seq.first_frame == {1: 0, 2: 2}
+    propagator = Propagator(LabFeatures(torch.device("cpu")), PropagationConfig(radius=4, temperature=0.01))
+    propagate_masks(seq, propagator, tmp_path / "out/vid1")
+    pred = {p.stem: read_label(p) for p in sorted((tmp_path / "out/vid1").glob("*.png"))}
+    assert sorted(pred) == ["00000", "00005", "00010", "00015"]
+    assert 2 not in pred["00005"]
+    given = seq.read_label(2)
+    assert (pred["00010"][given == 2] == 2).all()
+    truth = np.zeros((48, 64), bool)
+    truth[28:40, 42:54] = True  # where the green object is in the last frame
+    assert _iou(pred["00015"] == 2, truth) > 0.6
+    assert _iou(pred["00015"] == 1, seq.read_label(0) == 1) > 0.6
+
+
+def test_keypoint_heatmaps_decode_back_to_the_keypoints():
+    xy = np.array([[10.0, 7.0], [40.0, 30.0], [3.0, 44.0]])
+    low = heatmaps(xy, (12, 16), sigma=1.0, stride=4)
+    decoded = decode_keypoints(upsample(low, (48, 64)))
+    assert np.abs(decoded - xy).max() <= 1.25  # within a third of a feature cell, border point included
+    full = heatmaps(xy, (48, 64), sigma=4.0)
+    np.testing.assert_allclose(decode_keypoints(full)[:2], xy[:2], atol=0.05)  # symmetric window: exact
+
+
+def test_cli_propagates_davis_with_a_baseline_and_a_checkpoint(tmp_path):
+    root = make_davis(tmp_path / "d")
+    run(["vidcorr", "propagate", "davis", "--davis-root", str(root), "--split", "val", "--checkpoint", "copy-first",
+         "--out", str(tmp_path / "copy"), "--overlays", str(tmp_path / "copy.png")])
+    assert sorted(p.name for p in (tmp_path / "copy/seq").iterdir()) == ["00000.png", "00001.png", "00002.png"]
+    assert (tmp_path / "copy.png").stat().st_size > 0
+    run(["vidcorr", "evaluate", "davis", "--davis-root", str(root), "--split", "val", "--results", str(tmp_path / "copy"),
+         "--out", str(tmp_path / "copy.csv")])
+    assert open(tmp_path / "copy.csv").read().splitlines()[1].startswith("global,1.0,")
+
+    torch.manual_seed(0)
+    ckpt = tmp_path / "random.pt"
+    save_encoder(ckpt, ResNet18Stride4())
+    cfg = tmp_path / "prop.yaml"
+    cfg.write_text("propagation:\n  radius: 2\n  topk: 3\n")
+    run(["vidcorr", "propagate", "davis", "--davis-root", str(root), "--split", "val", "--checkpoint", str(ckpt),
+         "--out", str(tmp_path / "net"), "--config", str(cfg)])
+    prov = json.loads((tmp_path / "net/provenance.json").read_text())
+    assert prov["propagation"]["radius"] == 2 and len(prov["checkpoint_sha256"]) == 64
+
+
+def test_missing_checkpoint_and_unknown_setting_are_clear_errors(tmp_path):
+    root = make_davis(tmp_path / "d")
+    proc = run(["vidcorr", "propagate", "davis", "--davis-root", str(root), "--split", "val", "--checkpoint",
+                str(tmp_path / "nope.pt"), "--out", str(tmp_path / "o")], check=False)
+    assert proc.returncode == 1 and "nope.pt does not exist" in proc.stderr
+    assert not (tmp_path / "o").exists()
+    with pytest.raises(ValueError, match=r"unknown propagation setting\(s\) \['radious'\]"):
+        PropagationConfig.from_dict({"radious": 3})

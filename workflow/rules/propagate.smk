@@ -1,0 +1,51 @@
+# Label propagation of first-frame labels with each method, and qualitative overlays.
+
+
+rule propagation_settings:
+    output:
+        "results/config/propagation.yaml",
+    params:
+        settings=json.dumps(config["propagation"], sort_keys=True),
+    log:
+        "logs/propagation_settings.log",
+    benchmark:
+        "benchmarks/propagation_settings.tsv"
+    threads: 1
+    conda:
+        "../../envs/vidcorr.yaml"
+    resources:
+        mem_mb=200,
+        runtime=5,
+    shell:
+        "vidcorr settings --section propagation --json '{params.settings}' --out {output} > {log} 2>&1"
+
+
+rule propagate:
+    input:
+        index="results/index/{dataset}.json",
+        settings="results/config/propagation.yaml",
+        checkpoint=checkpoint_inputs,
+    output:
+        results=directory("results/propagation/{method}/{dataset}"),
+        overlays=report(
+            "results/figures/overlays/{method}/{dataset}.png",
+            caption="../report/overlays.rst",
+            category="Propagation",
+            labels={"method": "{method}", "dataset": "{dataset}"},
+        ),
+    params:
+        dataset=dataset_args,
+        checkpoint=lambda wc: config["evaluation"]["methods"][wc.method],
+    log:
+        "logs/propagate/{method}/{dataset}.log",
+    benchmark:
+        "benchmarks/propagate/{method}/{dataset}.tsv"
+    threads: 2
+    conda:
+        "../../envs/vidcorr.yaml"
+    resources:
+        mem_mb=6000,
+        runtime=240,
+    shell:
+        "vidcorr propagate {params.dataset} --checkpoint {params.checkpoint:q} --config {input.settings}"
+        " --out {output.results} --overlays {output.overlays} > {log} 2>&1"
