@@ -198,3 +198,17 @@ def test_missing_checkpoint_and_unknown_setting_are_clear_errors(tmp_path):
     assert not (tmp_path / "o").exists()
     with pytest.raises(ValueError, match=r"unknown propagation setting\(s\) \['radious'\]"):
         PropagationConfig.from_dict({"radious": 3})
+
+
+def test_youtube_vos_submission_zip(tmp_path):
+    import zipfile
+
+    root = _late_object_video(tmp_path / "y")
+    run(["vidcorr", "propagate", "ytvos", "--root", str(root), "--split", "valid", "--checkpoint", "copy-first",
+         "--out", str(tmp_path / "sub"), "--zip", str(tmp_path / "sub.zip")])
+    names = sorted(zipfile.ZipFile(tmp_path / "sub.zip").namelist())
+    assert names == [f"Annotations/vid1/{f}.png" for f in ("00000", "00005", "00010", "00015")]
+    from vidcorr.datasets.masks import read_label
+
+    last = read_label(tmp_path / "sub/vid1/00015.png")  # copy-first keeps the late object from its first frame
+    assert (last[28:40, 40:52] == 2).all() and (last[8:20, 6:18] == 1).all()

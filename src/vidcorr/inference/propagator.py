@@ -5,7 +5,8 @@
            to the input size, overwrite the pixels of any object first given at t, and store the
            result (at feature resolution) as short-term memory for the next frames.
 
-With CopyFirst features every frame simply receives the first frame's labels, at full resolution.
+With CopyFirst features every frame simply receives the first frame's labels, at full resolution
+(plus any object given later, from its first frame on).
 """
 
 from __future__ import annotations
@@ -46,8 +47,11 @@ class Propagator:
         given = given or {}
         size = tuple(first.shape[-2:])
         if isinstance(self.features, CopyFirst):
+            current = first
             for t in range(1, num_frames):
-                yield t, first
+                if t in given:
+                    current = self._write_in(current, given[t])
+                yield t, current
             return
         low_size = feature_size(*size)
         memory = Memory(self.cfg)
@@ -61,11 +65,17 @@ class Propagator:
             full = upsample(low, size)
             annotated = t in given
             if annotated:
-                new = given[t].to(self.device)
-                if new.shape[0] > full.shape[0]:
-                    full = torch.nn.functional.pad(full, (0, 0, 0, 0, 0, new.shape[0] - full.shape[0]))
-                inside = new[1:].sum(0) > 0
-                full[:, inside] = new[:, inside]
+                full = self._write_in(full, given[t])
                 low = downsample(full, low_size)
             memory.add(t, key, low, annotated=annotated)
             yield t, full
+
+    def _write_in(self, labels: torch.Tensor, new: torch.Tensor) -> torch.Tensor:
+        """Overwrite the pixels of newly given objects (channels >= 1 of `new`) with their labels."""
+        new = new.to(labels.device)
+        if new.shape[0] > labels.shape[0]:
+            labels = torch.nn.functional.pad(labels, (0, 0, 0, 0, 0, new.shape[0] - labels.shape[0]))
+        labels = labels.clone()
+        inside = new[1:].sum(0) > 0
+        labels[:, inside] = new[:, inside]
+        return labels
