@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/synthetic.smk"
 include: "workflow/rules/frames.smk"
 include: "workflow/rules/datasets.smk"
+include: "workflow/rules/train.smk"
 include: "workflow/rules/propagate.smk"
 include: "workflow/rules/evaluate.smk"
 

@@ -114,6 +114,27 @@ def _summarize(args) -> int:
     return 0
 
 
+def _train(args) -> int:
+    import yaml
+
+    from .train.config import TrainConfig
+    from .train.loop import train
+
+    data = {}
+    if args.config:
+        path = Path(args.config)
+        if not path.is_file():
+            raise FileNotFoundError(f"training config {path} does not exist")
+        data = yaml.safe_load(path.read_text()) or {}
+        data = data.get("train", data)
+    cfg = TrainConfig.from_dict({**data, **({"stage": args.stage} if args.stage else {})})
+    if args.init and not Path(args.init).is_file():
+        raise FileNotFoundError(f"initial checkpoint {args.init} does not exist; train the previous stage first")
+    final = train(cfg, args.data, args.out, init=args.init, device=args.device)
+    print(f"{cfg.stage} stage done -> {final}")
+    return 0
+
+
 def _add_dataset_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--type", required=True, choices=["davis", "ytvos", "vip", "jhmdb", "frames"])
     p.add_argument("--root", required=True)
@@ -168,6 +189,15 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--out", required=True)
     sm.add_argument("--plot", default=None)
     sm.set_defaults(func=_summarize)
+
+    tr = sub.add_parser("train", help="train one stage (warm-up or inter-video); resumes from <out>/last.pt")
+    tr.add_argument("--config", default=None, help="YAML with the stage's settings (a `train:` section or flat)")
+    tr.add_argument("--stage", choices=["warmup", "inter"], default=None, help="overrides the config's stage")
+    tr.add_argument("--data", nargs="+", required=True, help="dataset index JSONs (results/index/<dataset>.json)")
+    tr.add_argument("--out", required=True, help="run folder: epoch_NNN.pt, last.pt, final.pt, log.csv, curve.png, tb/")
+    tr.add_argument("--init", default=None, help="start from this checkpoint (the previous stage's final.pt)")
+    tr.add_argument("--device", default="auto")
+    tr.set_defaults(func=_train)
 
     from .cli_eval import add_commands
 

@@ -1,6 +1,7 @@
 # Config validation and input functions shared by every stage.
 
 import json
+import os
 from pathlib import Path
 
 from snakemake.utils import min_version, validate
@@ -44,6 +45,34 @@ _check_roots()
 BASELINES = ("copy-first", "lab")
 TASK_OF_TYPE = {"davis": "davis", "ytvos": "ytvos", "vip": "vip", "jhmdb": "jhmdb"}
 SCORED_TASKS = ("davis", "vip", "jhmdb")
+
+
+def _check_training():
+    for run, spec in config["training"]["runs"].items():
+        for name in spec["datasets"]:
+            if name not in config["datasets"]:
+                raise ValueError(f"config key training.runs.{run}.datasets lists {name!r}, which is not in datasets")
+        if run in config["evaluation"]["methods"] or run in BASELINES:
+            raise ValueError(f"config key training.runs.{run}: the name is already an evaluation method")
+
+
+_check_training()
+
+
+def methods():
+    """Method name -> checkpoint: the configured ones plus every training run's final checkpoint."""
+    trained = {run: f"results/train/{run}/inter/final.pt" for run in config["training"]["runs"]}
+    return {**config["evaluation"]["methods"], **trained}
+
+
+def stage_settings(wildcards):
+    """JSON of one training stage's settings."""
+    spec = config["training"]["runs"][wildcards.run][wildcards.stage]
+    return json.dumps({**spec, "stage": wildcards.stage}, sort_keys=True)
+
+
+def training_indexes(wildcards):
+    return [f"results/index/{d}.json" for d in config["training"]["runs"][wildcards.run]["datasets"]]
 
 
 def _check_evaluation():
@@ -105,13 +134,15 @@ def task_of(dataset):
 
 def checkpoint_inputs(wildcards):
     """The checkpoint file a method needs; nothing for the baselines."""
-    ckpt = config["evaluation"]["methods"][wildcards.method]
+    ckpt = methods()[wildcards.method]
     return [] if ckpt in BASELINES else [ckpt]
 
 
 wildcard_constraints:
     method="[^/]+",
     dataset="[^/]+",
+    run="[^/]+",
+    stage="warmup|inter",
 
 
 def dataset_args(wildcards):
@@ -132,14 +163,14 @@ def dataset_args(wildcards):
 
 def scored():
     """(method, dataset) pairs that get metrics."""
-    return [(m, d) for m in config["evaluation"]["methods"] for d in config["evaluation"]["datasets"]
+    return [(m, d) for m in methods() for d in config["evaluation"]["datasets"]
             if task_of(d) in SCORED_TASKS]
 
 
 def all_targets():
     targets = [f"results/{kind}/{name}.{ext}" for name in config["datasets"]
                for kind, ext in (("index", "json"), ("figures/preview", "png"))]
-    targets += [f"results/propagation/{m}/{d}" for m in config["evaluation"]["methods"]
+    targets += [f"results/propagation/{m}/{d}" for m in methods()
                 for d in config["evaluation"]["datasets"]]
     if scored():
         targets += ["results/metrics/summary.csv", "results/figures/metrics.png"]

@@ -35,7 +35,7 @@ rule propagate:
         ),
     params:
         dataset=dataset_args,
-        checkpoint=lambda wc: config["evaluation"]["methods"][wc.method],
+        checkpoint=lambda wc: methods()[wc.method],
     log:
         "logs/propagate/{method}/{dataset}.log",
     benchmark:

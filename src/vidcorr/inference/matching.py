@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..model.compactness import peak_mixture
 from .config import PropagationConfig
 
 
@@ -23,11 +24,7 @@ def _aggregate(logits: torch.Tensor, labels: torch.Tensor, coords: torch.Tensor,
     b, q, m, n = logits.shape
     if cfg.compactness:
         affinity = torch.softmax(logits.reshape(b, q, m * n), dim=-1).view(b, q, m, n)
-        k = min(cfg.compactness_k, n)
-        peaks, idx = affinity.topk(k, dim=-1)  # (B, Q, M, k)
-        peak_xy = coords[idx]  # (B, Q, M, k, 2)
-        d2 = (coords.view(1, 1, 1, 1, n, 2) - peak_xy.unsqueeze(-2)).pow(2).sum(-1)  # (B, Q, M, k, N)
-        mixture = (peaks.unsqueeze(-1) * torch.exp(-d2 / (2 * cfg.compactness_sigma**2))).sum(-2)
+        mixture = peak_mixture(affinity, coords, cfg.compactness_k, cfg.compactness_sigma)  # per memory frame
         mixture = mixture.masked_fill(torch.isinf(logits), 0)
         mixture = mixture / mixture.sum(dim=(-1, -2), keepdim=True).clamp_min(1e-12)
         return torch.einsum("bqmn,bmnc->bqc", mixture, labels)

@@ -15,12 +15,23 @@ from .encoder import ResNet18Stride4
 ARCHITECTURES = {"resnet18_stride4": ResNet18Stride4}
 
 
-def save_encoder(path: str | os.PathLike, encoder: torch.nn.Module, arch: str = "resnet18_stride4", **extra) -> None:
+def encoder_config(encoder: ResNet18Stride4) -> dict:
+    return {"arch": "resnet18_stride4", "position": encoder.position.kind, "position_size": list(encoder.position.size)}
+
+
+def build_encoder(cfg: dict) -> ResNet18Stride4:
+    arch = cfg.get("arch", "resnet18_stride4")
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"unknown encoder architecture {arch!r}")
+    return ARCHITECTURES[arch](position=cfg.get("position", "none"), position_size=tuple(cfg.get("position_size", (64, 64))))
+
+
+def save_encoder(path: str | os.PathLike, encoder: ResNet18Stride4, **extra) -> None:
     """Write an encoder checkpoint atomically."""
     from ..atomic import atomic_file
 
     with atomic_file(path) as tmp:
-        torch.save({"encoder": encoder.state_dict(), "encoder_config": {"arch": arch}, **extra}, tmp)
+        torch.save({"encoder": encoder.state_dict(), "encoder_config": encoder_config(encoder), **extra}, tmp)
 
 
 def load_encoder(path: str | os.PathLike, device: str | torch.device = "cpu") -> torch.nn.Module:
@@ -37,9 +48,9 @@ def load_encoder(path: str | os.PathLike, device: str | torch.device = "cpu") ->
         raise ValueError(f"checkpoint {path} cannot be read as a torch file ({e})") from e
     if not isinstance(state, dict) or "encoder" not in state:
         raise ValueError(f"checkpoint {path} holds no 'encoder' state; it is not a vidcorr checkpoint")
-    arch = state.get("encoder_config", {}).get("arch", "resnet18_stride4")
-    if arch not in ARCHITECTURES:
-        raise ValueError(f"checkpoint {path}: unknown encoder architecture {arch!r}")
-    encoder = ARCHITECTURES[arch]()
-    encoder.load_state_dict(state["encoder"])
+    try:
+        encoder = build_encoder(state.get("encoder_config", {}))
+        encoder.load_state_dict(state["encoder"])
+    except (ValueError, RuntimeError) as e:
+        raise ValueError(f"checkpoint {path}: {e}") from e
     return encoder.to(device).eval()

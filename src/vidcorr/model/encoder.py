@@ -11,6 +11,8 @@ import torch
 from torch import nn
 from torchvision.models.resnet import BasicBlock
 
+from .position import PositionEncoding, modulate
+
 
 def _layer(in_ch: int, out_ch: int, stride: int) -> nn.Sequential:
     down = None
@@ -23,8 +25,10 @@ class ResNet18Stride4(nn.Module):
     stride = 4
     out_channels = 256
 
-    def __init__(self, in_channels: int = 3):
+    def __init__(self, in_channels: int = 3, position: str = "none", position_size: tuple[int, int] = (64, 64)):
+        """position: none, 2dspe, 1dape or 2dape; position_size: the stem's (H/2, W/2) in training."""
         super().__init__()
+        self.position = PositionEncoding(position, 64, position_size)
         self.conv1 = nn.Conv2d(in_channels, 64, 7, 2, 3, bias=False)
         self.bn1 = nn.BatchNorm2d(64)
         self.relu = nn.ReLU(inplace=True)
@@ -35,9 +39,11 @@ class ResNet18Stride4(nn.Module):
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
 
-    def stem(self, x: torch.Tensor) -> torch.Tensor:
-        """conv1-BN-ReLU: where a position encoding is added."""
-        return self.relu(self.bn1(self.conv1(x)))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.layer3(self.layer2(self.layer1(self.stem(x))))
+    def forward(self, x: torch.Tensor, modulation: str = "none", generator: torch.Generator | None = None) -> torch.Tensor:
+        """Features (N, 256, H/4, W/4). `modulation` (shift or shuffle) alters the position
+        encoding for the inter-video path, with its gradient stopped."""
+        x = self.relu(self.bn1(self.conv1(x)))
+        pe = self.position(x.shape[-2], x.shape[-1], x.device)
+        if pe is not None:
+            x = x + (pe if modulation == "none" else modulate(pe, modulation, generator))
+        return self.layer3(self.layer2(self.layer1(x)))

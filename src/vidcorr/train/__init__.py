@@ -1,0 +1,1 @@
+"""Self-supervised training: warm-up (intra-video reconstruction) and the LIIR inter-video stage."""

@@ -1,0 +1,72 @@
+"""Training pairs: two frames of one video at a random gap, cropped and flipped alike, in Lab.
+
+Every sample is a pure function of (seed, epoch, index), so runs, resumed runs and DDP ranks all
+see the same data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ..colour import lab_tensor
+from ..datasets import open_dataset
+
+
+def videos_from_indexes(paths: list[str | os.PathLike]) -> list[list[Path]]:
+    """Frame lists of every sequence with at least two frames in the given dataset indexes."""
+    videos = []
+    for p in paths:
+        index = json.loads(Path(p).read_text())
+        reader = open_dataset(index["type"], index["root"], **index.get("options", {}))
+        for name in reader.names():
+            frames = reader.sequence(name).frames
+            if len(frames) >= 2:
+                videos.append(frames)
+    if not videos:
+        raise ValueError(f"no video with two or more frames in {[str(p) for p in paths]}")
+    return videos
+
+
+class PairDataset(torch.utils.data.Dataset):
+    def __init__(self, videos: list[list[Path]], crop: int, max_gap: int, length: int, seed: int):
+        self.videos, self.crop, self.max_gap, self.length, self.seed = videos, crop, max_gap, length, seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.length
+
+    def _load(self, path: Path, scale: float, box, flip: bool) -> torch.Tensor:
+        with Image.open(path) as im:
+            im = im.convert("RGB")
+            w, h = im.size
+            im = im.resize((max(self.crop, round(w * scale)), max(self.crop, round(h * scale))), Image.BILINEAR)
+            im = im.crop(box)
+            if flip:
+                im = im.transpose(Image.FLIP_LEFT_RIGHT)
+            return lab_tensor(np.asarray(im))
+
+    def __getitem__(self, i: int) -> dict:
+        rng = np.random.default_rng([self.seed, self.epoch, i])
+        v = int(rng.integers(len(self.videos)))
+        frames = self.videos[v]
+        gap = int(rng.integers(1, min(self.max_gap, len(frames) - 1) + 1))
+        t = int(rng.integers(0, len(frames) - gap))
+        with Image.open(frames[t]) as im:
+            w, h = im.size
+        scale = self.crop / min(w, h) * float(rng.uniform(1.0, 1.5))
+        sw, sh = max(self.crop, round(w * scale)), max(self.crop, round(h * scale))
+        x0, y0 = int(rng.integers(0, sw - self.crop + 1)), int(rng.integers(0, sh - self.crop + 1))
+        box = (x0, y0, x0 + self.crop, y0 + self.crop)
+        flip = bool(rng.random() < 0.5)
+        return {"query": self._load(frames[t + gap], scale, box, flip),
+                "reference": self._load(frames[t], scale, box, flip),
+                "video": v}

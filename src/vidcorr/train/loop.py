@@ -1,0 +1,204 @@
+"""One training stage, in one readable loop.
+
+Each step: draw the global batch's dropped Lab channel, encode query and reference (channel
+zeroed), reconstruct the query's channel from the reference's (plus memory-bank negatives in the
+inter-video stage), step Adam, update the momentum encoder, and push momentum-encoder points of
+this batch (gathered over DDP ranks) into the FIFO bank. A full checkpoint is written after every
+epoch; rerunning in the same folder resumes from the last one.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import math
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from ..atomic import atomic_file
+from ..model import ResNet18Stride4, encoder_config
+from ..provenance import record
+from . import distributed as dist_utils
+from .config import TrainConfig
+from .data import PairDataset, videos_from_indexes
+from .lab_dropout import drop_channel, pick_channels
+from .memory_bank import MemoryBank
+from .reconstruction import reconstruction_losses
+
+LOG_COLUMNS = ["global_step", "epoch", "step", "loss", "reconstruction", "compactness", "lr"]
+
+
+@torch.no_grad()
+def update_ema(ema: torch.nn.Module, model: torch.nn.Module, momentum: float) -> None:
+    """The momentum encoder, updated in this one place."""
+    for pe, pm in zip(ema.parameters(), model.parameters()):
+        pe.mul_(momentum).add_(pm.detach(), alpha=1 - momentum)
+    for be, bm in zip(ema.buffers(), model.buffers()):
+        be.copy_(bm)
+
+
+def _load_init(model: torch.nn.Module, path: Path) -> None:
+    """Start from a previous stage's encoder; only position-encoding weights may be new."""
+    state = torch.load(path, map_location="cpu", weights_only=True)["encoder"]
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    bad = [k for k in missing if not k.startswith("position.")] + [k for k in unexpected if not k.startswith("position.")]
+    if bad:
+        raise ValueError(f"initial checkpoint {path} does not fit the encoder: {bad[:5]}")
+
+
+def _rng_state() -> dict:
+    """RNG states as tensors and ints, so checkpoints load with torch.load(weights_only=True)."""
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    return {"torch": torch.get_rng_state(), "numpy_keys": torch.from_numpy(keys.astype(np.int64)),
+            "numpy_rest": [pos, has_gauss, cached], "python": random.getstate()}
+
+
+def _set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    pos, has_gauss, cached = state["numpy_rest"]
+    np.random.set_state(("MT19937", state["numpy_keys"].numpy().astype(np.uint32), pos, has_gauss, cached))
+    random.setstate(state["python"])
+
+
+def _schedule(cfg: TrainConfig, total: int):
+    if cfg.schedule == "cosine":
+        return lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / max(total, 1)))
+    if cfg.schedule != "constant":
+        raise ValueError(f"unknown schedule {cfg.schedule!r}; use constant or cosine")
+    return lambda s: 1.0
+
+
+def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str | os.PathLike | None = None,
+          device: str = "auto") -> Path:
+    """Run (or resume) one stage into out_dir; returns out_dir/final.pt."""
+    rank, world, dev = dist_utils.setup(device)
+    if cfg.batch_size % world:
+        raise ValueError(f"batch_size {cfg.batch_size} does not split over {world} ranks")
+    local = cfg.batch_size // world
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    random.seed(cfg.seed)
+
+    videos = videos_from_indexes(indexes)
+    data = PairDataset(videos, cfg.crop, cfg.max_gap, cfg.steps_per_epoch * cfg.batch_size, cfg.seed)
+    model = ResNet18Stride4(position=cfg.position, position_size=(cfg.crop // 2, cfg.crop // 2))
+    if init:
+        _load_init(model, Path(init))
+    model.to(dev)
+    ema = copy.deepcopy(model).requires_grad_(False)
+    net = model
+    if world > 1:
+        if dev.type == "cuda":
+            net = torch.nn.SyncBatchNorm.convert_sync_batchnorm(net)
+        net = torch.nn.parallel.DistributedDataParallel(net, device_ids=[dev.index] if dev.type == "cuda" else None)
+    total = cfg.epochs * cfg.steps_per_epoch
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(cfg, total))
+    bank = MemoryBank(cfg.bank_frames, cfg.bank_points, ResNet18Stride4.out_channels)
+
+    start_epoch, log_rows = 0, []
+    last = out / "last.pt"
+    if last.is_file():
+        state = torch.load(last, map_location="cpu", weights_only=True)
+        if state["config"] != cfg.to_dict():
+            raise ValueError(f"{last} was written with other settings; delete {out} to start over")
+        model.load_state_dict(state["encoder"])
+        ema.load_state_dict(state["ema"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        bank.load_state_dict(state["bank"])
+        _set_rng_state(state["rng"])
+        start_epoch = state["epoch"] + 1
+        log_rows = state["log"]
+
+    writer = None
+    if rank == 0:
+        from torch.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter(str(out / "tb"))
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=dev.type == "cuda")
+    for epoch in range(start_epoch, cfg.epochs):
+        data.set_epoch(epoch)
+        sampler = [list(range(s * cfg.batch_size + rank * local, s * cfg.batch_size + (rank + 1) * local))
+                   for s in range(cfg.steps_per_epoch)]
+        loader = torch.utils.data.DataLoader(data, batch_sampler=sampler, num_workers=cfg.workers)
+        net.train()
+        bar = tqdm(loader, desc=f"{cfg.stage} epoch {epoch + 1}/{cfg.epochs}", disable=rank != 0, unit="step")
+        for step, batch in enumerate(bar):
+            global_step = epoch * cfg.steps_per_epoch + step
+            g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + global_step)
+            channel = pick_channels(cfg.batch_size, g)[rank * local:(rank + 1) * local]
+            q, r = batch["query"].to(dev), batch["reference"].to(dev)
+            qi, ri = drop_channel(q, channel.to(dev)), drop_channel(r, channel.to(dev))
+            with autocast:
+                fq = F.normalize(net(qi).float(), dim=1)
+                fr = F.normalize(net(ri).float(), dim=1)
+            size = fq.shape[-2:]
+            pick = torch.arange(q.shape[0], device=dev), channel.to(dev)
+            target = F.adaptive_avg_pool2d(q, size)[pick].unsqueeze(1)
+            values = F.adaptive_avg_pool2d(r, size)[pick].unsqueeze(1)
+            negs, neg_videos = bank.ordered() if cfg.stage == "inter" and bank.filled else (None, None)
+            losses = reconstruction_losses(
+                fq, fr, values, target, radius=cfg.radius, temperature=cfg.temperature,
+                negatives=negs, negative_videos=neg_videos, videos=batch["video"],
+                compactness=(cfg.compactness_k, cfg.compactness_sigma, cfg.compactness_weight) if cfg.compactness else None,
+            )
+            optimizer.zero_grad(set_to_none=True)
+            losses.total.backward()
+            optimizer.step()
+            scheduler.step()
+            update_ema(ema, model, cfg.momentum)
+            if bank.capacity:
+                with torch.no_grad(), autocast:
+                    fe = F.normalize(ema(qi, modulation=cfg.modulation, generator=g).float(), dim=1).flatten(2)
+                idx = torch.stack([torch.randperm(fe.shape[-1], generator=g)[: cfg.bank_points] for _ in range(fe.shape[0])])
+                points = torch.gather(fe, 2, idx.to(dev)[:, None, :].expand(-1, fe.shape[1], -1)).transpose(1, 2)
+                bank.push(dist_utils.all_gather_cat(points).cpu(), dist_utils.all_gather_cat(batch["video"].to(dev)).cpu())
+            row = {"global_step": global_step, "epoch": epoch, "step": step, "loss": losses.total.item(),
+                   "reconstruction": losses.reconstruction.item(), "compactness": losses.compactness.item(),
+                   "lr": scheduler.get_last_lr()[0]}
+            log_rows.append(row)
+            if writer is not None:
+                for key in ("loss", "reconstruction", "compactness", "lr"):
+                    writer.add_scalar(f"{cfg.stage}/{key}", row[key], global_step)
+                bar.set_postfix(loss=f"{row['loss']:.4f}")
+        if rank == 0:
+            state = {
+                "encoder": model.state_dict(), "encoder_config": encoder_config(model), "ema": ema.state_dict(),
+                "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "bank": bank.state_dict(),
+                "rng": _rng_state(), "epoch": epoch, "config": cfg.to_dict(), "log": log_rows,
+                "provenance": record(config=cfg.to_dict(), seed=cfg.seed, inputs=[str(p) for p in indexes],
+                                     init=str(init) if init else None, world_size=world),
+            }
+            for path in (out / f"epoch_{epoch + 1:03d}.pt", last):
+                with atomic_file(path) as tmp:
+                    torch.save(state, tmp)
+            _write_log(out / "log.csv", log_rows)
+        dist_utils.barrier()
+    final = out / "final.pt"
+    if rank == 0:
+        state = torch.load(last, map_location="cpu", weights_only=True)
+        with atomic_file(final) as tmp:
+            torch.save(state, tmp)
+        _write_log(out / "log.csv", log_rows)
+        from .curves import plot_curve
+
+        plot_curve(log_rows, out / "curve.png", title=f"{cfg.stage} ({out.name})")
+        writer.close()
+    dist_utils.barrier()
+    return final
+
+
+def _write_log(path: Path, rows: list[dict]) -> None:
+    with atomic_file(path) as tmp, open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, LOG_COLUMNS)
+        w.writeheader()
+        w.writerows(rows)

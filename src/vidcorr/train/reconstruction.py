@@ -1,0 +1,74 @@
+"""The training objective.
+
+Eq. 1  affinity: softmax over reference pixels of the dot products of L2-normalised query and
+       reference features divided by a temperature, restricted to a local window;
+Eq. 2  reconstruction: the affinity-weighted sum of the reference's (dropped-channel) pixels;
+Eq. 3  loss: smooth L1 against the query's own pixels of that channel;
+Eq. 4-5 inter-video: the softmax denominator also runs over memory-bank negatives from other
+       videos, while the numerator (and so the reconstruction) uses reference pixels only;
+Eq. 7-8 compactness: each intra-video affinity map is pulled (L1) towards its mixture of
+       Gaussians around its top-k peaks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from ..model.compactness import compactness_heatmap
+
+
+def window_mask(h: int, w: int, radius: int, device=None) -> torch.Tensor:
+    """(HW, HW) True where two positions are within `radius` on both axes."""
+    ys, xs = torch.meshgrid(torch.arange(h, device=device), torch.arange(w, device=device), indexing="ij")
+    ys, xs = ys.reshape(-1), xs.reshape(-1)
+    return ((ys[:, None] - ys[None]).abs() <= radius) & ((xs[:, None] - xs[None]).abs() <= radius)
+
+
+def grid_coords(h: int, w: int, device=None) -> torch.Tensor:
+    ys, xs = torch.meshgrid(torch.arange(h, device=device), torch.arange(w, device=device), indexing="ij")
+    return torch.stack([xs.reshape(-1), ys.reshape(-1)], -1).float()
+
+
+@dataclass
+class Losses:
+    total: torch.Tensor
+    reconstruction: torch.Tensor
+    compactness: torch.Tensor
+
+
+def reconstruction_losses(
+    fq: torch.Tensor, fr: torch.Tensor, values: torch.Tensor, target: torch.Tensor, *,
+    radius: int, temperature: float,
+    negatives: torch.Tensor | None = None, negative_videos: torch.Tensor | None = None, videos: torch.Tensor | None = None,
+    compactness: tuple[int, float, float] | None = None,
+) -> Losses:
+    """fq, fr: (B, D, h, w) L2-normalised features; values, target: (B, 1, h, w).
+
+    negatives (K, D) with their video ids join the denominator, except those of the sample's own
+    video. compactness = (k, sigma, weight).
+    """
+    b, d, h, w = fq.shape
+    q = fq.reshape(b, d, h * w)
+    logits = torch.einsum("bdq,bdk->bqk", q, fr.reshape(b, d, h * w)) / temperature
+    window = window_mask(h, w, radius, fq.device)
+    logits = logits.masked_fill(~window, float("-inf"))
+    if negatives is not None and negatives.shape[0]:
+        neg = torch.einsum("bdq,kd->bqk", q, negatives.to(fq)) / temperature
+        own = negative_videos.to(fq.device)[None, :] == videos.to(fq.device)[:, None]  # (B, K)
+        neg = neg.masked_fill(own[:, None, :], float("-inf"))
+        denom = torch.logsumexp(torch.cat([logits, neg], dim=-1), dim=-1, keepdim=True)
+    else:
+        denom = torch.logsumexp(logits, dim=-1, keepdim=True)
+    affinity = torch.exp(logits - denom)  # (B, HW, HW), rows sum to <= 1
+    recon = torch.bmm(affinity, values.reshape(b, h * w, 1)).reshape(b, 1, h, w)
+    rec = F.smooth_l1_loss(recon, target)
+    comp = torch.zeros((), device=fq.device)
+    if compactness is not None:
+        k, sigma, weight = compactness
+        intra = torch.softmax(logits, dim=-1)
+        heat = compactness_heatmap(intra.detach(), grid_coords(h, w, fq.device), k, sigma, valid=window)
+        comp = weight * (intra - heat).abs().sum(-1).mean()
+    return Losses(rec + comp, rec, comp)

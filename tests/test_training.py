@@ -1,0 +1,169 @@
+"""Training: encoder shapes, Lab dropout, position modulation, memory bank, compactness prior,
+learning, determinism, resuming, and DDP gradients."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from conftest import REPO
+from ddp_probe import global_batch, step_loss
+from vidcorr.model import ResNet18Stride4
+from vidcorr.model.compactness import compactness_heatmap
+from vidcorr.model.position import modulate
+from vidcorr.train.config import TrainConfig
+from vidcorr.train.lab_dropout import drop_channel
+from vidcorr.train.loop import train
+from vidcorr.train.memory_bank import MemoryBank
+from vidcorr.train.reconstruction import grid_coords, reconstruction_losses
+
+
+@pytest.mark.parametrize("position", ["none", "2dspe", "1dape", "2dape"])
+def test_encoder_gives_256_channels_at_stride_4_at_any_size(position):
+    model = ResNet18Stride4(position=position, position_size=(16, 16)).eval()
+    with torch.no_grad():
+        assert model(torch.randn(2, 3, 64, 96)).shape == (2, 256, 16, 24)
+        assert model(torch.randn(1, 3, 50, 70), modulation="shift").shape == (1, 256, 13, 18)
+
+
+def test_lab_dropout_zeroes_only_the_chosen_channel():
+    lab = torch.rand(3, 3, 4, 5) + 0.1
+    out = drop_channel(lab, torch.tensor([0, 2, 1]))
+    for n, c in enumerate([0, 2, 1]):
+        assert (out[n, c] == 0).all()
+        others = [k for k in range(3) if k != c]
+        torch.testing.assert_close(out[n, others], lab[n, others])
+
+
+def test_circular_shift_keeps_the_layout_and_shuffle_breaks_it():
+    pe = torch.randn(1, 4, 6, 7, requires_grad=True)
+    shifted = modulate(pe, "shift", torch.Generator().manual_seed(3))
+    assert not shifted.requires_grad
+    rolls = [torch.roll(pe.detach(), (dy, dx), (2, 3)) for dy in range(6) for dx in range(7)]
+    assert any(torch.equal(shifted, r) for r in rolls)
+    shuffled = modulate(pe, "shuffle", torch.Generator().manual_seed(3))
+    assert not any(torch.equal(shuffled, r) for r in rolls)
+    assert torch.equal(shuffled.flatten(2).sort(-1).values, pe.detach().flatten(2).sort(-1).values)
+
+
+def test_memory_bank_is_fifo_and_never_returns_own_video():
+    bank = MemoryBank(frames=3, points=2, dim=1)
+    for i in range(5):  # frame i: video i % 2, points valued 10 i and 10 i + 1
+        bank.push(torch.tensor([[[10.0 * i], [10.0 * i + 1]]]), torch.tensor([i % 2]))
+    feats, videos = bank.ordered()
+    assert feats.flatten().tolist() == [20, 21, 30, 31, 40, 41]  # the three newest frames, oldest first
+    assert videos.tolist() == [0, 0, 1, 1, 0, 0]
+    assert bank.negatives(0).flatten().tolist() == [30, 31]
+    assert bank.negatives(1).flatten().tolist() == [20, 21, 40, 41]
+    assert MemoryBank(1440, 4, 256).nbytes <= 16 * 2**20
+
+
+def test_compactness_heatmap():
+    coords = grid_coords(9, 11)
+    affinity = torch.zeros(coords.shape[0])
+    affinity[2 * 11 + 3], affinity[6 * 11 + 8] = 0.6, 0.3  # peaks at (x3, y2) and (x8, y6)
+    heat = compactness_heatmap(affinity, coords, k=2, sigma=1.0)
+    assert heat.sum().item() == pytest.approx(1.0)
+    top = heat.view(9, 11)
+    assert top.argmax().item() == 2 * 11 + 3
+    assert top[6, 8] > top[5, 8] and top[6, 8] > top[6, 7]  # the second peak is a local maximum
+    single = compactness_heatmap(affinity, coords, k=1, sigma=1.5)
+    d2 = ((coords - torch.tensor([3.0, 2.0])) ** 2).sum(-1)
+    gauss = torch.exp(-d2 / (2 * 1.5**2))
+    torch.testing.assert_close(single, gauss / gauss.sum())
+
+
+def test_inter_video_negatives_only_lower_the_affinity_mass():
+    torch.manual_seed(0)
+    fq, fr = F.normalize(torch.randn(2, 8, 4, 4), dim=1), F.normalize(torch.randn(2, 8, 4, 4), dim=1)
+    values, target = torch.rand(2, 1, 4, 4), torch.rand(2, 1, 4, 4)
+    base = reconstruction_losses(fq, fr, values, target, radius=4, temperature=0.1)
+    negs = F.normalize(torch.randn(6, 8), dim=1)
+    own = reconstruction_losses(fq, fr, values, target, radius=4, temperature=0.1, negatives=negs,
+                                negative_videos=torch.tensor([5] * 6), videos=torch.tensor([5, 5]))
+    assert own.reconstruction.item() == pytest.approx(base.reconstruction.item())  # own-video points ignored
+    other = reconstruction_losses(fq, fr, values, target, radius=4, temperature=0.1, negatives=negs,
+                                  negative_videos=torch.tensor([1] * 6), videos=torch.tensor([5, 5]))
+    assert other.reconstruction.item() != pytest.approx(base.reconstruction.item())
+
+
+def test_a_few_steps_lower_the_reconstruction_loss(synthetic_root):
+    from vidcorr.colour import lab_tensor
+    from vidcorr.datasets import open_dataset
+
+    seq = open_dataset("davis", synthetic_root).sequence("synth00")
+    frames = torch.stack([lab_tensor(seq.read_frame(i)[:64, :64]) for i in range(4)])
+    q, r = frames[1:], frames[:-1]
+    torch.manual_seed(0)
+    model = ResNet18Stride4()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    channel = torch.tensor([1, 2, 1])
+    losses = []
+    for _ in range(12):
+        fq = F.normalize(model(drop_channel(q, channel)), dim=1)
+        fr = F.normalize(model(drop_channel(r, channel)), dim=1)
+        pick = torch.arange(3), channel
+        loss = reconstruction_losses(fq, fr, F.adaptive_avg_pool2d(r, 16)[pick].unsqueeze(1),
+                                     F.adaptive_avg_pool2d(q, 16)[pick].unsqueeze(1), radius=4, temperature=0.07).total
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert sum(losses[-3:]) / 3 < 0.7 * sum(losses[:3]) / 3
+
+
+def _index(tmp_path, synthetic_root):
+    import json
+
+    path = tmp_path / "index.json"
+    path.write_text(json.dumps({"type": "davis", "root": str(synthetic_root), "options": {}}))
+    return [path]
+
+
+TINY = dict(stage="inter", epochs=2, steps_per_epoch=2, batch_size=2, crop=32, radius=2, bank_frames=4,
+            bank_points=2, position="2dape", modulation="shift", compactness=True)
+
+
+def _log(path):
+    return [{k: float(v) for k, v in r.items()} for r in csv.DictReader(open(path))]
+
+
+def test_same_seed_same_losses_and_resume_matches(tmp_path, synthetic_root):
+    cfg = TrainConfig.from_dict(TINY)
+    data = _index(tmp_path, synthetic_root)
+    train(cfg, data, tmp_path / "a", device="cpu")
+    train(cfg, data, tmp_path / "b", device="cpu")
+    assert _log(tmp_path / "a/log.csv") == _log(tmp_path / "b/log.csv")
+    # A run killed after its first epoch leaves epoch_001.pt as last.pt; rerunning resumes from it.
+    (tmp_path / "c").mkdir()
+    shutil.copy(tmp_path / "a/epoch_001.pt", tmp_path / "c/last.pt")
+    train(cfg, data, tmp_path / "c", device="cpu")
+    assert _log(tmp_path / "c/log.csv") == _log(tmp_path / "a/log.csv")
+    a = torch.load(tmp_path / "a/final.pt", weights_only=True)
+    c = torch.load(tmp_path / "c/final.pt", weights_only=True)
+    for key in a["encoder"]:
+        torch.testing.assert_close(a["encoder"][key], c["encoder"][key], rtol=0, atol=0)
+    torch.testing.assert_close(a["bank"]["features"], c["bank"]["features"], rtol=0, atol=0)
+    assert {"encoder", "ema", "optimizer", "scheduler", "bank", "rng", "epoch"} <= set(a)
+
+
+def test_ddp_with_two_gloo_processes_matches_one_process(tmp_path):
+    out = tmp_path / "ddp.pt"
+    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
+                    str(REPO / "tests/ddp_probe.py"), str(out)], check=True, capture_output=True, cwd=tmp_path)
+    got = torch.load(out, weights_only=True)
+    torch.manual_seed(0)
+    model = ResNet18Stride4()
+    q, r = global_batch()
+    # Same global batch in one process: the mean of the two ranks' losses (BatchNorm statistics are
+    # per rank in DDP on CPU, where SyncBatchNorm is unavailable).
+    (0.5 * (step_loss(model, q[:2], r[:2]) + step_loss(model, q[2:], r[2:]))).backward()
+    for name, p in model.named_parameters():
+        torch.testing.assert_close(got["grads"][name], p.grad, rtol=1e-4, atol=1e-6)
+    assert got["gathered"].tolist() == [[0.0] * 3] * 2 + [[1.0] * 3] * 2
