@@ -212,3 +212,13 @@ def test_youtube_vos_submission_zip(tmp_path):
 
     last = read_label(tmp_path / "sub/vid1/00015.png")  # copy-first keeps the late object from its first frame
     assert (last[28:40, 40:52] == 2).all() and (last[8:20, 6:18] == 1).all()
+
+
+def test_input_scale_tracks_at_half_resolution_and_answers_at_native_size():
+    frames, masks = _moving_square(size=(64, 96))
+    first = one_hot(masks[0], 2)
+    cfg = PropagationConfig(radius=4, temperature=0.01, topk=5, input_scale=0.5)
+    out = dict(Propagator(LabFeatures(torch.device("cpu")), cfg).run(len(frames), frames.__getitem__, first))
+    last = len(frames) - 1
+    assert out[last].shape == (2, 64, 96)
+    assert _iou(out[last].argmax(0).numpy() == 1, masks[last] == 1) > 0.7

@@ -69,11 +69,10 @@ def _index(args) -> int:
 
 def _preview(args) -> int:
     """A PNG with a few frames of the first sequences and their labels drawn on them."""
-    import cv2
     import numpy as np
 
     from .datasets import open_dataset
-    from .viz import sequence_strip
+    from .viz import sequence_strip, write_rows_png
 
     options = json.loads(args.options) if args.options else {}
     reader = open_dataset(args.type, args.root, **options)
@@ -84,13 +83,7 @@ def _preview(args) -> int:
         rows.append(sequence_strip(seq, [int(i) for i in picks]))
     if not rows:
         raise ValueError(f"{args.root}: the dataset has no sequence to preview")
-    width = max(r.shape[1] for r in rows)
-    rows = [cv2.resize(r, (width, round(r.shape[0] * width / r.shape[1]))) for r in rows]
-    ok, png = cv2.imencode(".png", cv2.cvtColor(np.concatenate(rows), cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise OSError(f"could not encode {args.out}")
-    with atomic_file(args.out) as tmp:
-        tmp.write_bytes(png.tobytes())
+    write_rows_png(rows, args.out)
     print(f"wrote {args.out}")
     return 0
 

@@ -80,11 +80,8 @@ def _propagate(args) -> int:
 
 def _overlays(reader, args, kind) -> None:
     """A strip of predicted labels over frames for the first two sequences."""
-    import cv2
-
-    from .atomic import atomic_file
     from .datasets.base import Sequence
-    from .viz import sequence_strip
+    from .viz import sequence_strip, write_rows_png
 
     rows = []
     for name in reader.names()[:2]:
@@ -96,11 +93,7 @@ def _overlays(reader, args, kind) -> None:
         else:
             shown = Sequence(name, seq.frames, labels={i: out / f"{seq.frames[i].stem}.png" for i in picks})
         rows.append(sequence_strip(shown, picks))
-    width = max(r.shape[1] for r in rows)
-    rows = [cv2.resize(r, (width, round(r.shape[0] * width / r.shape[1]))) for r in rows]
-    ok, png = cv2.imencode(".png", cv2.cvtColor(np.concatenate(rows), cv2.COLOR_RGB2BGR))
-    with atomic_file(args.overlays) as tmp:
-        tmp.write_bytes(png.tobytes())
+    write_rows_png(rows, args.overlays)
 
 
 def _evaluate(args) -> int:

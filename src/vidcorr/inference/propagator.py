@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
+import cv2
 import numpy as np
 import torch
 
@@ -28,6 +29,18 @@ class Propagator:
         self.features = features
         self.cfg = cfg
         self.device = torch.device(device)
+
+    def low_size(self, height: int, width: int) -> tuple[int, int]:
+        """Feature-map size for a native frame size (after cfg.input_scale)."""
+        s = self.cfg.input_scale
+        return feature_size(max(1, round(height * s)), max(1, round(width * s)))
+
+    def _encode(self, rgb: np.ndarray):
+        s = self.cfg.input_scale
+        if s != 1.0:
+            h, w = rgb.shape[:2]
+            rgb = cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+        return self.features(rgb)
 
     @torch.inference_mode()
     def run(
@@ -53,13 +66,13 @@ class Propagator:
                     current = self._write_in(current, given[t])
                 yield t, current
             return
-        low_size = feature_size(*size)
+        low_size = self.low_size(*size)
         memory = Memory(self.cfg)
-        _, key = self.features(read_frame(0))
+        _, key = self._encode(read_frame(0))
         low = first_low if first_low is not None else downsample(first.to(self.device), low_size)
         memory.add(0, key, low.to(self.device), annotated=True)
         for t in range(1, num_frames):
-            query, key = self.features(read_frame(t))
+            query, key = self._encode(read_frame(t))
             keys, labels = memory.tensors()
             low = transfer_labels(query, keys, labels, self.cfg)
             full = upsample(low, size)

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from ..atomic import atomic_dir, atomic_file
 from ..datasets.base import DatasetReader, Sequence
 from ..datasets.masks import write_label
-from .features import STRIDE, feature_size
+from .features import STRIDE
 from .labels import decode_ids, decode_keypoints, heatmaps, one_hot
 from .propagator import Propagator
 
@@ -50,8 +50,9 @@ def propagate_keypoints(seq: Sequence, propagator: Propagator, out_dir: Path, si
     """Propagate frame-0 keypoints as Gaussian heatmaps; write the decoded (T, J, 2) track."""
     w, h = seq.frame_size(0)
     xy0 = seq.keypoints[0]
-    first = heatmaps(xy0, (h, w), sigma * STRIDE)
-    first_low = heatmaps(xy0, feature_size(h, w), sigma, stride=STRIDE)
+    stride = STRIDE / propagator.cfg.input_scale  # input pixels per feature cell
+    first = heatmaps(xy0, (h, w), sigma * stride)
+    first_low = heatmaps(xy0, propagator.low_size(h, w), sigma, stride=stride)
     track = np.full((len(seq), xy0.shape[0], 2), np.nan)
     track[0] = xy0
     for t, maps in propagator.run(len(seq), seq.read_frame, first, first_low=first_low):

@@ -191,7 +191,7 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
         _write_log(out / "log.csv", log_rows)
         from .curves import plot_curve
 
-        plot_curve(log_rows, out / "curve.png", title=f"{cfg.stage} ({out.name})")
+        plot_curve(log_rows, out / "curve.png", title=f"{out.parent.name}: {cfg.stage} stage")
         writer.close()
     dist_utils.barrier()
     return final

@@ -1,5 +1,5 @@
 """Pictures for the report: label overlays and frame strips."""
 
-from .overlay import draw_keypoints, mask_overlay, sequence_strip, tile
+from .overlay import draw_keypoints, mask_overlay, sequence_strip, tile, write_rows_png
 
-__all__ = ["draw_keypoints", "mask_overlay", "sequence_strip", "tile"]
+__all__ = ["draw_keypoints", "mask_overlay", "sequence_strip", "tile", "write_rows_png"]

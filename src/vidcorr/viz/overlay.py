@@ -57,3 +57,18 @@ def sequence_strip(seq: Sequence, frames: list[int]) -> np.ndarray:
             img = draw_keypoints(img, seq.keypoints[i])
         row.append(img)
     return tile([row])
+
+
+def write_rows_png(rows: list[np.ndarray], path) -> None:
+    """Stack RGB rows (resized to a common width) into one PNG, written atomically."""
+    from ..atomic import atomic_file
+
+    if not rows:
+        raise ValueError(f"nothing to draw into {path}")
+    width = max(r.shape[1] for r in rows)
+    rows = [cv2.resize(r, (width, round(r.shape[0] * width / r.shape[1]))) for r in rows]
+    ok, png = cv2.imencode(".png", cv2.cvtColor(np.concatenate(rows), cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise OSError(f"could not encode {path}")
+    with atomic_file(path) as tmp:
+        tmp.write_bytes(png.tobytes())
