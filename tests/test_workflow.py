@@ -79,7 +79,7 @@ def test_default_target_builds_then_a_second_run_does_nothing(tmp_path):
     bikes = json.loads((tmp_path / "results/frames/demo_clips/bikes/manifest.json").read_text())
     assert bikes["num_frames"] == 250 and bikes["size"][1] == 256 and len(bikes["sha256"]) == 64
     synth = json.loads((tmp_path / "results/index/synthetic.json").read_text())
-    assert len(synth["sequences"]) == 4 and all(s["num_labels"] == 24 for s in synth["sequences"])
+    assert len(synth["sequences"]) == 3 and all(s["num_labels"] == 20 for s in synth["sequences"])
     for name in ("demo_clips", "synthetic", "synthetic_vip", "synthetic_jhmdb"):
         assert (tmp_path / f"results/figures/preview/{name}.png").stat().st_size > 10_000
     summary = list(csv.DictReader(open(tmp_path / "results/metrics/summary.csv")))
