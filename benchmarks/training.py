@@ -14,7 +14,6 @@ import json
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 PROBE = r"""
 import json, resource, sys, time

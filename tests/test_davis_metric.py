@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from conftest import run, shared
 from layouts import make_davis, two_objects
