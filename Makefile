@@ -16,9 +16,10 @@ test: $(VENV)/.installed-test
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml envs/requirements.txt
+$(VENV)/.installed: pyproject.toml envs/requirements.txt envs/ptlflow.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) -r envs/requirements.txt -e .
+	$(PIP) --no-deps -r envs/ptlflow.txt
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed envs/requirements-test.txt

@@ -21,7 +21,8 @@ from vidcorr.train.config import TrainConfig
 from vidcorr.train.lab_dropout import drop_channel
 from vidcorr.train.loop import train
 from vidcorr.train.memory_bank import MemoryBank
-from vidcorr.train.reconstruction import grid_coords, reconstruction_losses
+from vidcorr.model.windows import grid_coords
+from vidcorr.train.reconstruction import reconstruction_losses
 
 
 @pytest.mark.parametrize("position", ["none", "2dspe", "1dape", "2dape"])

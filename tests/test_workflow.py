@@ -88,6 +88,11 @@ def test_default_target_builds_then_a_second_run_does_nothing(tmp_path):
     assert all(0 <= float(r["value"]) <= 1 for r in summary)
     assert (tmp_path / "results/figures/metrics.png").exists()
     assert (tmp_path / "results/figures/overlays/lab/synthetic.png").exists()
+    flow = json.loads((tmp_path / "results/flow/demo_clips/index.json").read_text())
+    assert sorted(flow["files"]) == ["bigbuckbunny", "bikes", "carphone_pristine"]
+    assert (tmp_path / "results/figures/flow/demo_clips.png").stat().st_size > 10_000
+    epe = [r for r in csv.DictReader(open(tmp_path / "results/flow/synthetic/epe.csv")) if r["sequence"] == "all"]
+    assert [r["model"] for r in epe] == ["dis_medium", "farneback"] and all(float(r["epe"]) > 0 for r in epe)
     again = snakemake(tmp_path, "--configfile", str(REPO / "config.yaml"))
     assert "Nothing to be done" in again.stdout + again.stderr
 

@@ -123,7 +123,7 @@ def _train(args) -> int:
     cfg = TrainConfig.from_dict({**data, **({"stage": args.stage} if args.stage else {})})
     if args.init and not Path(args.init).is_file():
         raise FileNotFoundError(f"initial checkpoint {args.init} does not exist; train the previous stage first")
-    final = train(cfg, args.data, args.out, init=args.init, device=args.device)
+    final = train(cfg, args.data, args.out, init=args.init, device=args.device, flow=args.flow)
     print(f"{cfg.stage} stage done -> {final}")
     return 0
 
@@ -183,18 +183,20 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--plot", default=None)
     sm.set_defaults(func=_summarize)
 
-    tr = sub.add_parser("train", help="train one stage (warm-up or inter-video); resumes from <out>/last.pt")
+    tr = sub.add_parser("train", help="train one stage (warm-up, inter-video or MER); resumes from <out>/last.pt")
     tr.add_argument("--config", default=None, help="YAML with the stage's settings (a `train:` section or flat)")
-    tr.add_argument("--stage", choices=["warmup", "inter"], default=None, help="overrides the config's stage")
+    tr.add_argument("--stage", choices=["warmup", "inter", "mer"], default=None, help="overrides the config's stage")
     tr.add_argument("--data", nargs="+", required=True, help="dataset index JSONs (results/index/<dataset>.json)")
     tr.add_argument("--out", required=True, help="run folder: epoch_NNN.pt, last.pt, final.pt, log.csv, curve.png, tb/")
     tr.add_argument("--init", default=None, help="start from this checkpoint (the previous stage's final.pt)")
+    tr.add_argument("--flow", nargs="+", default=None, help="(mer with flow fusion) results/flow/<dataset>/index.json")
     tr.add_argument("--device", default="auto")
     tr.set_defaults(func=_train)
 
-    from .cli_eval import add_commands
+    from . import cli_eval, cli_flow
 
-    add_commands(sub)
+    cli_eval.add_commands(sub)
+    cli_flow.add_commands(sub)
     return p
 
 

@@ -52,6 +52,9 @@ def _check_training():
         for name in spec["datasets"]:
             if name not in config["datasets"]:
                 raise ValueError(f"config key training.runs.{run}.datasets lists {name!r}, which is not in datasets")
+            if spec.get("mer", {}).get("flow_fusion") and name not in config.get("flow", {}).get("datasets", []):
+                raise ValueError(f"config key training.runs.{run}.mer.flow_fusion needs flow for dataset {name!r}: "
+                                 "add it to flow.datasets")
         if run in config["evaluation"]["methods"] or run in BASELINES:
             raise ValueError(f"config key training.runs.{run}: the name is already an evaluation method")
 
@@ -59,9 +62,14 @@ def _check_training():
 _check_training()
 
 
+def last_stage(run):
+    """A run ends with its MER stage when it has one, else with the inter-video stage."""
+    return "mer" if "mer" in config["training"]["runs"][run] else "inter"
+
+
 def methods():
     """Method name -> checkpoint: the configured ones plus every training run's final checkpoint."""
-    trained = {run: f"results/train/{run}/inter/final.pt" for run in config["training"]["runs"]}
+    trained = {run: f"results/train/{run}/{last_stage(run)}/final.pt" for run in config["training"]["runs"]}
     return {**config["evaluation"]["methods"], **trained}
 
 
@@ -75,6 +83,14 @@ def training_indexes(wildcards):
     return [f"results/index/{d}.json" for d in config["training"]["runs"][wildcards.run]["datasets"]]
 
 
+def training_flow(wildcards):
+    """Flow indexes the MER stage reads (only with flow fusion on)."""
+    spec = config["training"]["runs"][wildcards.run]
+    if not spec.get("mer", {}).get("flow_fusion"):
+        return []
+    return [f"results/flow/{d}/index.json" for d in spec["datasets"]]
+
+
 def _check_evaluation():
     for name in config["evaluation"]["datasets"]:
         if name not in config["datasets"]:
@@ -84,6 +100,47 @@ def _check_evaluation():
 
 
 _check_evaluation()
+
+
+FLOW_DEFAULTS = {"datasets": [], "compute": {}, "validation": None}
+
+
+def flow_config():
+    """The `flow:` section with its defaults (no dataset, OpenCV DIS, no validation)."""
+    return {**FLOW_DEFAULTS, **config.get("flow", {})}
+
+
+def _check_flow():
+    flow = flow_config()
+    for name in flow["datasets"]:
+        if name not in config["datasets"]:
+            raise ValueError(f"config key flow.datasets lists {name!r}, which is not in datasets")
+    compute = flow["compute"]
+    if compute.get("backend") == "ptlflow" and not compute.get("checkpoint") and not compute.get("allow_random_weights"):
+        raise ValueError("config key flow.compute.checkpoint is not set for the ptlflow backend: "
+                         "give a local checkpoint file or a ptlflow named checkpoint in the torch hub cache")
+    val = flow["validation"]
+    if val and not (val["dataset"] in config["datasets"] and is_generated(val["dataset"])
+                    and config["datasets"][val["dataset"]]["type"] == "davis"):
+        raise ValueError(f"config key flow.validation.dataset: {val['dataset']!r} must be the generated "
+                         "benchmark's DAVIS-layout dataset (its root is results/data/synthetic)")
+
+
+_check_flow()
+
+
+def flow_files(wildcards):
+    """Every video's flow file of a dataset; the names come from the dataset's index (a checkpoint)."""
+    index = checkpoints.index_dataset.get(dataset=wildcards.dataset).output.index
+    names = [s["name"] for s in json.loads(Path(index).read_text())["sequences"]]
+    return [f"results/flow/{wildcards.dataset}/videos/{n}.h5" for n in names]
+
+
+def flow_validation_methods():
+    """The validated backends, each with the stored files' quantisation and gaps."""
+    compute, val = flow_config()["compute"], flow_config()["validation"]
+    kept = {k: compute[k] for k in ("gaps", "dtype", "steps_per_pixel") if k in compute}
+    return [{**kept, **m} for m in val["methods"]]
 
 
 def video_datasets():
@@ -142,7 +199,8 @@ wildcard_constraints:
     method="[^/]+",
     dataset="[^/]+",
     run="[^/]+",
-    stage="warmup|inter",
+    stage="warmup|inter|mer",
+    video=".+",
 
 
 def dataset_args(wildcards):
@@ -174,4 +232,8 @@ def all_targets():
                 for d in config["evaluation"]["datasets"]]
     if scored():
         targets += ["results/metrics/summary.csv", "results/figures/metrics.png"]
+    for name in flow_config()["datasets"]:
+        targets += [f"results/flow/{name}/index.json", f"results/figures/flow/{name}.png"]
+    if flow_config()["validation"]:
+        targets.append(f"results/flow/{flow_config()['validation']['dataset']}/epe.csv")
     return targets

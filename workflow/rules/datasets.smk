@@ -1,7 +1,8 @@
 # Dataset index: validate each dataset's layout in place and list its sequences (nothing is copied).
+# A checkpoint, because per-video jobs (flow) learn the sequence names from it.
 
 
-rule index_dataset:
+checkpoint index_dataset:
     input:
         index_inputs,
     output:

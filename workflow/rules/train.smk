@@ -1,4 +1,5 @@
-# Self-supervised training: warm-up (intra-video), then inter-video starting from its checkpoint.
+# Self-supervised training: warm-up (intra-video), then inter-video starting from its checkpoint,
+# then (for runs with a `mer:` block) the MER stage starting from the inter-video checkpoint.
 # A killed job resumes from results/train/<run>/<stage>/last.pt when rerun.
 
 
@@ -78,3 +79,36 @@ rule train_inter:
         runtime=1440,
     shell:
         "vidcorr train --config {input.settings} --data {input.data} --init {input.init} --out {params.out} > {log} 2>&1"
+
+
+rule train_mer:
+    input:
+        settings="results/train/{run}/mer.yaml",
+        data=training_indexes,
+        flow=training_flow,
+        init="results/train/{run}/inter/final.pt",
+    output:
+        checkpoint="results/train/{run}/mer/final.pt",
+        log="results/train/{run}/mer/log.csv",
+        curve=report(
+            "results/train/{run}/mer/curve.png",
+            caption="../report/curve.rst",
+            category="Training",
+            labels={"run": "{run}", "stage": "mer"},
+        ),
+    params:
+        out=lambda wc, output: os.path.dirname(output.checkpoint),
+        flow=lambda wc, input: f"--flow {' '.join(input.flow)}" if input.flow else "",
+    log:
+        "logs/train/{run}/mer.log",
+    benchmark:
+        "benchmarks/train/{run}/mer.tsv"
+    threads: 2
+    conda:
+        "../../envs/vidcorr.yaml"
+    resources:
+        mem_mb=8000,
+        runtime=1440,
+    shell:
+        "vidcorr train --config {input.settings} --data {input.data} {params.flow} --init {input.init}"
+        " --out {params.out} > {log} 2>&1"

@@ -11,6 +11,7 @@ class PropagationConfig:
     topk: int = 10  # candidates kept per query pixel over all memory frames
     temperature: float = 0.05  # softmax temperature of the affinity
     first_frame: bool = True  # long-term memory: the first (annotated) frame
+    first_frames: int = 1  # MER long-term memory: also keep the predictions of frames 1 .. N-1 for good
     short_term: int = 5  # short-term memory: the previous N frames' predictions
     long_term_every: int | None = None  # also keep every N-th past prediction as long-term memory
     long_term_size: int = 0  # at most this many such frames (oldest dropped first)

@@ -1,5 +1,6 @@
-"""Reference memory: permanent frames (the annotated first frame and any frame where new objects
-were given), short-term frames (the last N predictions) and optional periodic long-term frames."""
+"""Reference memory: permanent frames (the annotated first frame, any frame where new objects
+were given, and with `first_frames` > 1 the predictions of the first frames, MER's long-term
+memory), short-term frames (the last N predictions) and optional periodic long-term frames."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ class Memory:
             if t == 0 and not self.cfg.first_frame:
                 self.short.append(entry)
                 return
+            self.permanent.append(entry)
+            return
+        if t < self.cfg.first_frames:
             self.permanent.append(entry)
             return
         self.short.append(entry)

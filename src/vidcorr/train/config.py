@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, fields
 
 @dataclass(frozen=True)
 class TrainConfig:
-    stage: str = "warmup"  # warmup: intra-video only; inter: adds the memory bank of other videos
+    stage: str = "warmup"  # warmup: intra-video only; inter: adds the memory bank of other videos; mer: MER stage 3
     epochs: int = 1
     steps_per_epoch: int = 50
     batch_size: int = 8  # global batch, split over DDP ranks
@@ -26,6 +26,30 @@ class TrainConfig:
     compactness_k: int = 3
     compactness_sigma: float = 1.5
     compactness_weight: float = 0.01
+    # MER stage 3 (Tables 4 and 5A-C of the MER paper); only the `mer` stage may switch these on.
+    flow_fusion: bool = False  # Eq. 5: frame + alpha * flow map before the encoder
+    flow_alpha: float = 0.1  # initial alpha (learnable)
+    flow_max: float = 20.0  # flow map = (u, v, |flow|) / flow_max, clipped to [-1, 1]
+    flow_gap: int = 1  # which stored gap's flow is fused
+    ven: bool = False  # Eq. 6-12: Value Extraction Network
+    ven_gamma: float = 0.6  # similarity threshold of the potential-value map
+    ven_omega: float = 1.0  # weight of the self-similarity term of Eq. 6
+    ven_dim: int = 64
+    ven_layers: int = 2  # 3x3 conv blocks of the value encoder (Eq. 8)
+    dropkey: float = 0.1  # DropKey rate on the VEN's attention logits (training only)
+    sampler: bool = False  # Eq. 13-15: multi-cluster sampler decides each pixel's window
+    clusters: int = 5  # K-means centres (Table 5B: 3 / 5 / 7)
+    sampler_tau: float = 0.45  # region-growing similarity threshold
+    kmeans_iters: int = 10
+    range_min: float = 2.0  # sampling range bounds, feature pixels
+    range_max: float = 12.0
+    loss_pos_neg: bool = True  # Eq. 16-17: memory-bank negatives in the softmax (needs bank_frames)
+    loss_weight_map: bool = False  # Eq. 18-20: VEN-weighted smooth L1 (needs ven)
+    weight_lambda: float = 1.0  # Eq. 21: L = L_pn + lambda * L_w
+    beta_start: float = 0.9  # Eq. 19-20: weight-map bias, target (1) ... background (0)
+    beta_end: float = 0.1
+    beta_schedule: str = "linear"  # linear or cosine, over the stage
+    weight_norm: str = "minmax"  # minmax or none
     workers: int = 0  # data-loading processes
     seed: int = 0
 
@@ -36,8 +60,16 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown training setting(s) {unknown}")
         cfg = cls(**d)
-        if cfg.stage not in ("warmup", "inter"):
-            raise ValueError(f"training stage must be warmup or inter, not {cfg.stage!r}")
+        if cfg.stage not in ("warmup", "inter", "mer"):
+            raise ValueError(f"training stage must be warmup, inter or mer, not {cfg.stage!r}")
+        mer_only = [k for k in ("flow_fusion", "ven", "sampler", "loss_weight_map") if getattr(cfg, k)]
+        if cfg.stage != "mer" and mer_only:
+            raise ValueError(f"{mer_only} belong to the mer stage; the {cfg.stage} stage cannot use them")
+        if cfg.stage == "mer" and cfg.loss_weight_map != cfg.ven:
+            raise ValueError("the VEN's output is used only by the weight-map loss: set ven and loss_weight_map "
+                             "both true (or both false)")
+        if cfg.stage == "mer" and cfg.loss_pos_neg and not cfg.bank_frames:
+            raise ValueError("loss_pos_neg takes its negatives from the memory bank: set bank_frames > 0")
         if cfg.stage == "warmup" and cfg.bank_frames:
             raise ValueError("the warm-up stage is intra-video only: set bank_frames: 0")
         if cfg.crop % 4:

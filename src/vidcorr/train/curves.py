@@ -17,9 +17,9 @@ def plot_curve(rows: list[dict], out: str | os.PathLike, title: str = "") -> Non
 
     steps = np.array([r["global_step"] for r in rows])
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    for key in ("loss", "reconstruction", "compactness"):
-        y = np.array([float(r[key]) for r in rows])
-        if key == "compactness" and not y.any():
+    for key in ("loss", "reconstruction", "compactness", "weight_map"):
+        y = np.array([float(r.get(key, 0.0)) for r in rows])
+        if key in ("compactness", "weight_map") and not y.any():
             continue
         ax.plot(steps, y, alpha=0.3, lw=0.8)
         k = max(1, len(y) // 20)

@@ -1,4 +1,5 @@
-"""Training pairs: two frames of one video at a random gap, cropped and flipped alike, in Lab.
+"""Training pairs: two frames of one video at a random gap, cropped and flipped alike, in Lab,
+with (for MER) each frame's precomputed flow resized, cropped and flipped the same way.
 
 Every sample is a pure function of (seed, epoch, index), so runs, resumed runs and DDP ranks all
 see the same data.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +18,18 @@ from PIL import Image
 
 from ..colour import lab_tensor
 from ..datasets import open_dataset
+from ..flow import FlowReader
 
 
-def videos_from_indexes(paths: list[str | os.PathLike]) -> list[list[Path]]:
-    """Frame lists of every sequence with at least two frames in the given dataset indexes."""
+@dataclass
+class Video:
+    dataset: str  # the index file's stem, results/index/<dataset>.json
+    name: str
+    frames: list[Path]
+
+
+def videos_from_indexes(paths: list[str | os.PathLike]) -> list[Video]:
+    """Every sequence with at least two frames in the given dataset indexes."""
     videos = []
     for p in paths:
         index = json.loads(Path(p).read_text())
@@ -27,15 +37,22 @@ def videos_from_indexes(paths: list[str | os.PathLike]) -> list[list[Path]]:
         for name in reader.names():
             frames = reader.sequence(name).frames
             if len(frames) >= 2:
-                videos.append(frames)
+                videos.append(Video(Path(p).stem, name, frames))
     if not videos:
         raise ValueError(f"no video with two or more frames in {[str(p) for p in paths]}")
     return videos
 
 
 class PairDataset(torch.utils.data.Dataset):
-    def __init__(self, videos: list[list[Path]], crop: int, max_gap: int, length: int, seed: int):
+    def __init__(self, videos: list[Video], crop: int, max_gap: int, length: int, seed: int,
+                 flow: dict[str, FlowReader] | None = None, flow_gap: int = 1):
+        """flow maps a dataset name to its FlowReader; with it each frame comes with its flow."""
         self.videos, self.crop, self.max_gap, self.length, self.seed = videos, crop, max_gap, length, seed
+        self.flow, self.flow_gap = flow, flow_gap
+        if flow is not None:
+            missing = sorted({v.dataset for v in videos} - set(flow))
+            if missing:
+                raise ValueError(f"no flow index for dataset(s) {missing}; run the flow stage for them")
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -54,10 +71,17 @@ class PairDataset(torch.utils.data.Dataset):
                 im = im.transpose(Image.FLIP_LEFT_RIGHT)
             return lab_tensor(np.asarray(im))
 
+    def _flow(self, video: Video, t: int, size, box, flip: bool) -> torch.Tensor:
+        """Frame t's motion: its flow to t + gap, or (near the end) the flow arriving at it."""
+        g = self.flow_gap
+        start = t if t + g < len(video.frames) else t - g
+        f = self.flow[video.dataset].for_frames(video.name, start, g, size, box, flip)
+        return torch.from_numpy(f)
+
     def __getitem__(self, i: int) -> dict:
         rng = np.random.default_rng([self.seed, self.epoch, i])
         v = int(rng.integers(len(self.videos)))
-        frames = self.videos[v]
+        frames = self.videos[v].frames
         gap = int(rng.integers(1, min(self.max_gap, len(frames) - 1) + 1))
         t = int(rng.integers(0, len(frames) - gap))
         with Image.open(frames[t]) as im:
@@ -67,6 +91,10 @@ class PairDataset(torch.utils.data.Dataset):
         x0, y0 = int(rng.integers(0, sw - self.crop + 1)), int(rng.integers(0, sh - self.crop + 1))
         box = (x0, y0, x0 + self.crop, y0 + self.crop)
         flip = bool(rng.random() < 0.5)
-        return {"query": self._load(frames[t + gap], scale, box, flip),
-                "reference": self._load(frames[t], scale, box, flip),
-                "video": v}
+        sample = {"query": self._load(frames[t + gap], scale, box, flip),
+                  "reference": self._load(frames[t], scale, box, flip),
+                  "video": v}
+        if self.flow is not None:
+            sample["query_flow"] = self._flow(self.videos[v], t + gap, (sw, sh), box, flip)
+            sample["reference_flow"] = self._flow(self.videos[v], t, (sw, sh), box, flip)
+        return sample

@@ -30,6 +30,14 @@ def all_gather_cat(t: torch.Tensor) -> torch.Tensor:
     return torch.cat(parts)
 
 
+def wrap(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+    """DistributedDataParallel over the process group (BatchNorm synchronised on CUDA)."""
+    if device.type == "cuda":
+        module = torch.nn.SyncBatchNorm.convert_sync_batchnorm(module)
+    ids = [device.index] if device.type == "cuda" else None
+    return torch.nn.parallel.DistributedDataParallel(module, device_ids=ids)
+
+
 def barrier() -> None:
     if dist.is_initialized():
         dist.barrier()

@@ -5,6 +5,9 @@ zeroed), reconstruct the query's channel from the reference's (plus memory-bank 
 inter-video stage), step Adam, update the momentum encoder, and push momentum-encoder points of
 this batch (gathered over DDP ranks) into the FIFO bank. A full checkpoint is written after every
 epoch; rerunning in the same folder resumes from the last one.
+
+The MER stage adds, each behind its own switch: flow fused into both frames before the encoder,
+the multi-cluster sampler's per-pixel windows for the affinity, and the VEN's weight-map loss.
 """
 
 from __future__ import annotations
@@ -23,15 +26,19 @@ from tqdm import tqdm
 
 from ..atomic import atomic_file
 from ..model import ResNet18Stride4, encoder_config
+from ..model.cluster_sampler import MultiClusterSampler
+from ..model.flow_fusion import FlowFusion
+from ..model.ven import ValueExtractionNetwork
 from ..provenance import record
 from . import distributed as dist_utils
 from .config import TrainConfig
 from .data import PairDataset, videos_from_indexes
 from .lab_dropout import drop_channel, pick_channels
 from .memory_bank import MemoryBank
+from .mer_losses import beta_at, normalise_weights, weight_map_loss
 from .reconstruction import reconstruction_losses
 
-LOG_COLUMNS = ["global_step", "epoch", "step", "loss", "reconstruction", "compactness", "lr"]
+LOG_COLUMNS = ["global_step", "epoch", "step", "loss", "reconstruction", "compactness", "weight_map", "lr"]
 
 
 @torch.no_grad()
@@ -74,9 +81,34 @@ def _schedule(cfg: TrainConfig, total: int):
     return lambda s: 1.0
 
 
+def _mer_heads(cfg: TrainConfig) -> torch.nn.ModuleDict:
+    """The MER stage's trainable parts besides the encoder (empty for the other stages)."""
+    heads = torch.nn.ModuleDict()
+    if cfg.flow_fusion:
+        heads["fusion"] = FlowFusion(cfg.flow_alpha, cfg.flow_max)
+    if cfg.ven:
+        heads["ven"] = ValueExtractionNetwork(ResNet18Stride4.out_channels, cfg.ven_dim, cfg.ven_layers,
+                                              cfg.ven_gamma, cfg.ven_omega, cfg.radius, cfg.dropkey)
+    return heads
+
+
+def _flow_readers(paths: list | None) -> dict | None:
+    """Dataset name -> FlowReader, from results/flow/<dataset>/index.json files."""
+    if not paths:
+        return None
+    from ..flow import FlowReader
+
+    readers = {}
+    for p in paths:
+        reader = FlowReader(p)
+        readers[reader.index.get("dataset") or Path(p).parent.name] = reader
+    return readers
+
+
 def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str | os.PathLike | None = None,
-          device: str = "auto") -> Path:
-    """Run (or resume) one stage into out_dir; returns out_dir/final.pt."""
+          device: str = "auto", flow: list | None = None) -> Path:
+    """Run (or resume) one stage into out_dir; returns out_dir/final.pt. `flow`: flow index files
+    of the training datasets (needed by the MER stage's flow fusion)."""
     rank, world, dev = dist_utils.setup(device)
     if cfg.batch_size % world:
         raise ValueError(f"batch_size {cfg.batch_size} does not split over {world} ranks")
@@ -88,19 +120,23 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
     random.seed(cfg.seed)
 
     videos = videos_from_indexes(indexes)
-    data = PairDataset(videos, cfg.crop, cfg.max_gap, cfg.steps_per_epoch * cfg.batch_size, cfg.seed)
+    if cfg.flow_fusion and not flow:
+        raise ValueError("flow_fusion needs the training datasets' flow: pass their results/flow/<dataset>/index.json")
+    data = PairDataset(videos, cfg.crop, cfg.max_gap, cfg.steps_per_epoch * cfg.batch_size, cfg.seed,
+                       flow=_flow_readers(flow) if cfg.flow_fusion else None, flow_gap=cfg.flow_gap)
     model = ResNet18Stride4(position=cfg.position, position_size=(cfg.crop // 2, cfg.crop // 2))
     if init:
         _load_init(model, Path(init))
     model.to(dev)
+    heads = _mer_heads(cfg).to(dev)
+    clusters = MultiClusterSampler(cfg.clusters, cfg.sampler_tau, cfg.kmeans_iters, cfg.range_min,
+                                  cfg.range_max) if cfg.sampler else None
     ema = copy.deepcopy(model).requires_grad_(False)
-    net = model
+    net, fusion, ven = model, heads["fusion"] if cfg.flow_fusion else None, heads["ven"] if cfg.ven else None
     if world > 1:
-        if dev.type == "cuda":
-            net = torch.nn.SyncBatchNorm.convert_sync_batchnorm(net)
-        net = torch.nn.parallel.DistributedDataParallel(net, device_ids=[dev.index] if dev.type == "cuda" else None)
+        net, fusion, ven = (dist_utils.wrap(m, dev) if m is not None else None for m in (net, fusion, ven))
     total = cfg.epochs * cfg.steps_per_epoch
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    optimizer = torch.optim.Adam([*model.parameters(), *heads.parameters()], lr=cfg.lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(cfg, total))
     bank = MemoryBank(cfg.bank_frames, cfg.bank_points, ResNet18Stride4.out_channels)
 
@@ -111,6 +147,7 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
         if state["config"] != cfg.to_dict():
             raise ValueError(f"{last} was written with other settings; delete {out} to start over")
         model.load_state_dict(state["encoder"])
+        heads.load_state_dict(state["heads"])
         ema.load_state_dict(state["ema"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -127,10 +164,11 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=dev.type == "cuda")
     for epoch in range(start_epoch, cfg.epochs):
         data.set_epoch(epoch)
-        sampler = [list(range(s * cfg.batch_size + rank * local, s * cfg.batch_size + (rank + 1) * local))
+        batches = [list(range(s * cfg.batch_size + rank * local, s * cfg.batch_size + (rank + 1) * local))
                    for s in range(cfg.steps_per_epoch)]
-        loader = torch.utils.data.DataLoader(data, batch_sampler=sampler, num_workers=cfg.workers)
+        loader = torch.utils.data.DataLoader(data, batch_sampler=batches, num_workers=cfg.workers)
         net.train()
+        heads.train()
         bar = tqdm(loader, desc=f"{cfg.stage} epoch {epoch + 1}/{cfg.epochs}", disable=rank != 0, unit="step")
         for step, batch in enumerate(bar):
             global_step = epoch * cfg.steps_per_epoch + step
@@ -138,6 +176,9 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
             channel = pick_channels(cfg.batch_size, g)[rank * local:(rank + 1) * local]
             q, r = batch["query"].to(dev), batch["reference"].to(dev)
             qi, ri = drop_channel(q, channel.to(dev)), drop_channel(r, channel.to(dev))
+            if fusion is not None:  # Eq. 5, one call for both frames
+                flows = torch.cat([batch["query_flow"], batch["reference_flow"]]).to(dev)
+                qi, ri = fusion(torch.cat([qi, ri]), flows).chunk(2)
             with autocast:
                 fq = F.normalize(net(qi).float(), dim=1)
                 fr = F.normalize(net(ri).float(), dim=1)
@@ -145,14 +186,22 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
             pick = torch.arange(q.shape[0], device=dev), channel.to(dev)
             target = F.adaptive_avg_pool2d(q, size)[pick].unsqueeze(1)
             values = F.adaptive_avg_pool2d(r, size)[pick].unsqueeze(1)
-            negs, neg_videos = bank.ordered() if cfg.stage == "inter" and bank.filled else (None, None)
+            use_bank = cfg.stage == "inter" or (cfg.stage == "mer" and cfg.loss_pos_neg)
+            negs, neg_videos = bank.ordered() if use_bank and bank.filled else (None, None)
             losses = reconstruction_losses(
                 fq, fr, values, target, radius=cfg.radius, temperature=cfg.temperature,
+                window=clusters(fq.detach(), fr.detach(), g).window if clusters is not None else None,
                 negatives=negs, negative_videos=neg_videos, videos=batch["video"],
                 compactness=(cfg.compactness_k, cfg.compactness_sigma, cfg.compactness_weight) if cfg.compactness else None,
             )
+            total_loss, weighted = losses.total, torch.zeros((), device=dev)
+            if ven is not None:  # Eq. 18-21
+                weights, _ = ven(fq, fr, generator=g)
+                beta = beta_at(global_step / max(total - 1, 1), cfg.beta_start, cfg.beta_end, cfg.beta_schedule)
+                weighted = weight_map_loss(losses.prediction, target, normalise_weights(weights, cfg.weight_norm), beta)
+                total_loss = total_loss + cfg.weight_lambda * weighted
             optimizer.zero_grad(set_to_none=True)
-            losses.total.backward()
+            total_loss.backward()
             optimizer.step()
             scheduler.step()
             update_ema(ema, model, cfg.momentum)
@@ -162,17 +211,18 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
                 idx = torch.stack([torch.randperm(fe.shape[-1], generator=g)[: cfg.bank_points] for _ in range(fe.shape[0])])
                 points = torch.gather(fe, 2, idx.to(dev)[:, None, :].expand(-1, fe.shape[1], -1)).transpose(1, 2)
                 bank.push(dist_utils.all_gather_cat(points).cpu(), dist_utils.all_gather_cat(batch["video"].to(dev)).cpu())
-            row = {"global_step": global_step, "epoch": epoch, "step": step, "loss": losses.total.item(),
+            row = {"global_step": global_step, "epoch": epoch, "step": step, "loss": total_loss.item(),
                    "reconstruction": losses.reconstruction.item(), "compactness": losses.compactness.item(),
-                   "lr": scheduler.get_last_lr()[0]}
+                   "weight_map": weighted.item(), "lr": scheduler.get_last_lr()[0]}
             log_rows.append(row)
             if writer is not None:
-                for key in ("loss", "reconstruction", "compactness", "lr"):
+                for key in ("loss", "reconstruction", "compactness", "weight_map", "lr"):
                     writer.add_scalar(f"{cfg.stage}/{key}", row[key], global_step)
                 bar.set_postfix(loss=f"{row['loss']:.4f}")
         if rank == 0:
             state = {
                 "encoder": model.state_dict(), "encoder_config": encoder_config(model), "ema": ema.state_dict(),
+                "heads": heads.state_dict(),
                 "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "bank": bank.state_dict(),
                 "rng": _rng_state(), "epoch": epoch, "config": cfg.to_dict(), "log": log_rows,
                 "provenance": record(config=cfg.to_dict(), seed=cfg.seed, inputs=[str(p) for p in indexes],

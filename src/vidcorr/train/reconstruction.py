@@ -18,18 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from ..model.compactness import compactness_heatmap
-
-
-def window_mask(h: int, w: int, radius: int, device=None) -> torch.Tensor:
-    """(HW, HW) True where two positions are within `radius` on both axes."""
-    ys, xs = torch.meshgrid(torch.arange(h, device=device), torch.arange(w, device=device), indexing="ij")
-    ys, xs = ys.reshape(-1), xs.reshape(-1)
-    return ((ys[:, None] - ys[None]).abs() <= radius) & ((xs[:, None] - xs[None]).abs() <= radius)
-
-
-def grid_coords(h: int, w: int, device=None) -> torch.Tensor:
-    ys, xs = torch.meshgrid(torch.arange(h, device=device), torch.arange(w, device=device), indexing="ij")
-    return torch.stack([xs.reshape(-1), ys.reshape(-1)], -1).float()
+from ..model.windows import grid_coords, window_mask
 
 
 @dataclass
@@ -37,23 +26,25 @@ class Losses:
     total: torch.Tensor
     reconstruction: torch.Tensor
     compactness: torch.Tensor
+    prediction: torch.Tensor  # the reconstructed channel (B, 1, h, w)
 
 
 def reconstruction_losses(
     fq: torch.Tensor, fr: torch.Tensor, values: torch.Tensor, target: torch.Tensor, *,
-    radius: int, temperature: float,
+    radius: int, temperature: float, window: torch.Tensor | None = None,
     negatives: torch.Tensor | None = None, negative_videos: torch.Tensor | None = None, videos: torch.Tensor | None = None,
     compactness: tuple[int, float, float] | None = None,
 ) -> Losses:
     """fq, fr: (B, D, h, w) L2-normalised features; values, target: (B, 1, h, w).
 
     negatives (K, D) with their video ids join the denominator, except those of the sample's own
-    video. compactness = (k, sigma, weight).
+    video. compactness = (k, sigma, weight). `window` (B or 1, HW, HW), e.g. from the
+    multi-cluster sampler, replaces the square window of `radius`.
     """
     b, d, h, w = fq.shape
     q = fq.reshape(b, d, h * w)
     logits = torch.einsum("bdq,bdk->bqk", q, fr.reshape(b, d, h * w)) / temperature
-    window = window_mask(h, w, radius, fq.device)
+    window = window_mask(h, w, radius, fq.device) if window is None else window
     logits = logits.masked_fill(~window, float("-inf"))
     if negatives is not None and negatives.shape[0]:
         neg = torch.einsum("bdq,kd->bqk", q, negatives.to(fq)) / temperature
@@ -71,4 +62,4 @@ def reconstruction_losses(
         intra = torch.softmax(logits, dim=-1)
         heat = compactness_heatmap(intra.detach(), grid_coords(h, w, fq.device), k, sigma, valid=window)
         comp = weight * (intra - heat).abs().sum(-1).mean()
-    return Losses(rec + comp, rec, comp)
+    return Losses(rec + comp, rec, comp, recon)

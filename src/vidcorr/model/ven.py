@@ -1,0 +1,80 @@
+"""MER's Value Extraction Network (Eq. 6-12): where in the target frame the objects worth
+reconstructing are, as a per-pixel weight map that the fused loss uses (Eq. 18).
+
+Eq. 6   potential value V_i = sum_{j in W(i)} M(q_i, r_j) - omega * M(q_i, q_i), with M(a, b) the
+        cosine similarity where it exceeds gamma (0 elsewhere) and W(i) the local window;
+        divided by the window's size so V does not depend on the radius.
+Eq. 7   embedding: 1x1 convolution of V to `ven_dim` channels.
+Eq. 8   encoding: `ven_layers` blocks of 3x3 convolution, BatchNorm, ReLU (the layer count is
+        not given in the paper; config key `ven_layers`).
+Eq. 9   absolute position: a fixed 2-D sinusoidal encoding added to the encoded map.
+Eq. 10  queries and keys from the encoded map, values from the encoder's features.
+Eq. 11  attention over all pixels; DropKey masks random logits (rate `dropkey`) in training only.
+Eq. 12  weight map: sigmoid of a 1x1 convolution of the attended features, (B, 1, h, w).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .windows import window_mask
+
+
+def potential_value(fq: torch.Tensor, fr: torch.Tensor, gamma: float, omega: float, radius: int) -> torch.Tensor:
+    """Eq. 6 on L2-normalised (B, D, h, w) features: (B, 1, h, w)."""
+    b, _, h, w = fq.shape
+    q, r = fq.flatten(2), fr.flatten(2)
+    sim = torch.einsum("bdi,bdj->bij", q, r)
+    window = window_mask(h, w, radius, fq.device)
+    m = torch.where((sim > gamma) & window, sim, torch.zeros_like(sim))
+    self_sim = (q * q).sum(1)  # 1 for normalised features
+    self_m = torch.where(self_sim > gamma, self_sim, torch.zeros_like(self_sim))
+    v = (m.sum(-1) - omega * self_m) / window.sum(-1).to(sim)
+    return v.reshape(b, 1, h, w)
+
+
+def sinusoidal_position(dim: int, h: int, w: int, device=None) -> torch.Tensor:
+    """(dim, h, w) fixed 2-D sine/cosine encoding: half the channels for y, half for x."""
+    quarter = dim // 4
+    freq = torch.exp(-math.log(10000.0) * torch.arange(quarter, device=device) / max(quarter, 1))
+    ys = torch.arange(h, device=device, dtype=torch.float32)[:, None] * freq[None]
+    xs = torch.arange(w, device=device, dtype=torch.float32)[:, None] * freq[None]
+    pe_y = torch.cat([ys.sin(), ys.cos()], 1).T[:, :, None].expand(-1, h, w)
+    pe_x = torch.cat([xs.sin(), xs.cos()], 1).T[:, None, :].expand(-1, h, w)
+    pe = torch.cat([pe_y, pe_x])
+    return F.pad(pe, (0, 0, 0, 0, 0, dim - pe.shape[0]))
+
+
+class ValueExtractionNetwork(nn.Module):
+    def __init__(self, feat_dim: int = 256, dim: int = 64, layers: int = 2, gamma: float = 0.6,
+                 omega: float = 1.0, radius: int = 6, dropkey: float = 0.1):
+        super().__init__()
+        self.gamma, self.omega, self.radius, self.dropkey, self.dim = gamma, omega, radius, dropkey, dim
+        self.embed = nn.Conv2d(1, dim, 1)
+        self.encode = nn.Sequential(*[nn.Sequential(nn.Conv2d(dim, dim, 3, padding=1, bias=False),
+                                                    nn.BatchNorm2d(dim), nn.ReLU(inplace=True))
+                                      for _ in range(layers)])
+        self.to_q = nn.Conv2d(dim, dim, 1)
+        self.to_k = nn.Conv2d(dim, dim, 1)
+        self.to_v = nn.Conv2d(feat_dim, dim, 1)
+        self.head = nn.Conv2d(dim, 1, 1)
+
+    def forward(self, fq: torch.Tensor, fr: torch.Tensor, generator: torch.Generator | None = None):
+        """Target and reference features (B, D, h, w), L2-normalised -> (weight map, V), each (B, 1, h, w)."""
+        b, _, h, w = fq.shape
+        v = potential_value(fq, fr, self.gamma, self.omega, self.radius)
+        e = self.encode(self.embed(v)) + sinusoidal_position(self.dim, h, w, fq.device)
+        q, k = self.to_q(e).flatten(2), self.to_k(e).flatten(2)
+        vals = self.to_v(fq).flatten(2)
+        logits = torch.einsum("bci,bcj->bij", q, k) / math.sqrt(self.dim)
+        if self.training and self.dropkey > 0:
+            drop = torch.rand(logits.shape, generator=generator).to(logits.device) < self.dropkey
+            drop &= ~torch.eye(h * w, dtype=torch.bool, device=logits.device)  # no row loses every key
+            logits = logits.masked_fill(drop, float("-inf"))
+        attn = torch.softmax(logits, dim=-1)
+        out = torch.einsum("bij,bcj->bci", attn, vals).reshape(b, self.dim, h, w)
+        return torch.sigmoid(self.head(out + e)), v

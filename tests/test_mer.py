@@ -1,0 +1,187 @@
+"""MER stage 3: flow fusion, VEN, multi-cluster sampler, fused loss, a short run, long-term memory."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from vidcorr.flow import FlowConfig, compute_video_flow
+from vidcorr.inference.config import PropagationConfig
+from vidcorr.inference.memory import Memory
+from vidcorr.model import ResNet18Stride4
+from vidcorr.model.cluster_sampler import MultiClusterSampler, kmeans
+from vidcorr.model.flow_fusion import FlowFusion
+from vidcorr.model.ven import ValueExtractionNetwork, potential_value
+from vidcorr.train.config import TrainConfig
+from vidcorr.train.lab_dropout import drop_channel
+from vidcorr.train.loop import train
+from vidcorr.train.mer_losses import beta_at, normalise_weights, weight_map_loss
+from vidcorr.train.reconstruction import reconstruction_losses
+
+
+def test_fusion_with_alpha_zero_is_the_unfused_path():
+    torch.manual_seed(0)
+    frames, flow = torch.randn(2, 3, 32, 32), 10 * torch.randn(2, 2, 32, 32)
+    enc = ResNet18Stride4().eval()
+    fused = FlowFusion(alpha=0.0)(frames, flow)
+    torch.testing.assert_close(fused, frames, rtol=0, atol=0)
+    torch.testing.assert_close(enc(fused), enc(frames), rtol=0, atol=0)
+    assert not torch.equal(FlowFusion(alpha=0.1)(frames, flow), frames)
+
+
+def test_ven_shapes_and_dropkey_only_in_training():
+    torch.manual_seed(0)
+    fq, fr = F.normalize(torch.randn(2, 256, 8, 10), dim=1), F.normalize(torch.randn(2, 256, 8, 10), dim=1)
+    ven = ValueExtractionNetwork(dropkey=0.5)
+    ven.train()
+    w1, v = ven(fq, fr, generator=torch.Generator().manual_seed(1))
+    w2, _ = ven(fq, fr, generator=torch.Generator().manual_seed(2))
+    assert w1.shape == (2, 1, 8, 10) and v.shape == (2, 1, 8, 10)
+    assert ((w1 >= 0) & (w1 <= 1)).all() and not torch.allclose(w1, w2)  # different keys dropped
+    ven.eval()
+    e1, _ = ven(fq, fr, generator=torch.Generator().manual_seed(1))
+    e2, _ = ven(fq, fr, generator=torch.Generator().manual_seed(2))
+    torch.testing.assert_close(e1, e2, rtol=0, atol=0)
+
+
+def test_potential_value_counts_similar_neighbours_above_gamma():
+    f = torch.zeros(1, 2, 3, 3)
+    f[0, 0] = 1.0  # every pixel the same unit vector
+    v = potential_value(f, f, gamma=0.6, omega=1.0, radius=1)
+    # centre: 9 neighbours of similarity 1, minus the self term, over 9 window positions
+    assert v[0, 0, 1, 1].item() == pytest.approx(8 / 9)
+    assert potential_value(f, -f, gamma=0.6, omega=0.0, radius=1).abs().max() == 0  # below gamma
+
+
+def _two_object_features(h=24, w=32, dim=16, seed=0):
+    """A generated frame's features: background, object A (left square), object B (right disc)."""
+    rng = np.random.default_rng(seed)
+    labels = np.zeros((h, w), int)
+    labels[6:14, 4:12] = 1
+    yy, xx = np.mgrid[0:h, 0:w]
+    labels[(yy - 15) ** 2 + (xx - 24) ** 2 <= 16] = 2
+    protos = rng.normal(size=(3, dim))
+    feats = protos[labels] + 0.15 * rng.normal(size=(h, w, dim))
+    f = F.normalize(torch.tensor(feats, dtype=torch.float32).permute(2, 0, 1)[None], dim=1)
+    return f, torch.tensor(labels)
+
+
+def test_kmeans_and_region_growing_separate_two_objects_and_ranges_differ():
+    f, labels = _two_object_features()
+    s = MultiClusterSampler(clusters=5, tau=0.45)(f, f, generator=torch.Generator().manual_seed(0))
+    got = s.labels[0]
+    a, b, bg = got[labels == 1], got[labels == 2], got[labels == 0]
+    assert (a == a[0]).float().mean() > 0.95 and (b == b[0]).float().mean() > 0.95 and a[0] != b[0]
+    assert a[0] >= 0 and b[0] >= 0 and not (bg == a[0]).any() and not (bg == b[0]).any()
+    ranges = s.ranges[0].reshape(labels.shape)
+    assert ranges[labels == 1].mean() < ranges[labels == 0].mean()
+    assert ranges[labels == 2].mean() < ranges[labels == 0].mean()
+    # the window follows the ranges: a background pixel sees more reference pixels than an object pixel
+    per_pixel = s.window[0].sum(-1).reshape(labels.shape).float()
+    assert per_pixel[labels == 0].mean() > per_pixel[labels == 1].mean()
+    assert s.initial.item() > 0
+
+
+def test_kmeans_is_deterministic_for_a_seed():
+    f, _ = _two_object_features()
+    x = f.flatten(2).transpose(1, 2)
+    c1, a1 = kmeans(x, 5, generator=torch.Generator().manual_seed(3))
+    c2, a2 = kmeans(x, 5, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(c1, c2) and torch.equal(a1, a2)
+
+
+def test_uniform_weights_give_plain_smooth_l1():
+    torch.manual_seed(0)
+    pred, target = torch.randn(3, 1, 8, 8), torch.randn(3, 1, 8, 8)
+    plain = F.smooth_l1_loss(pred, target)
+    for beta in (0.0, 0.3, 1.0):
+        torch.testing.assert_close(weight_map_loss(pred, target, torch.full((3, 1, 8, 8), 0.7), beta), plain)
+    assert beta_at(0, 0.9, 0.1, "linear") == pytest.approx(0.9) and beta_at(1, 0.9, 0.1, "cosine") == pytest.approx(0.1)
+    assert beta_at(0.5, 0.9, 0.1, "linear") == pytest.approx(0.5)
+    w = normalise_weights(torch.rand(2, 1, 4, 4) * 0.2 + 0.4, "minmax")
+    assert w.amin() == 0 and w.amax() == 1
+
+
+def test_fused_loss_gradients_reach_encoder_fusion_and_ven():
+    torch.manual_seed(0)
+    enc, ven, fusion = ResNet18Stride4(), ValueExtractionNetwork(radius=3), FlowFusion(alpha=0.1)
+    q, r = torch.randn(2, 3, 32, 32), torch.randn(2, 3, 32, 32)
+    flow = 5 * torch.randn(4, 2, 32, 32)
+    channel = torch.tensor([1, 2])
+    qi, ri = fusion(torch.cat([drop_channel(q, channel), drop_channel(r, channel)]), flow).chunk(2)
+    fq, fr = F.normalize(enc(qi), dim=1), F.normalize(enc(ri), dim=1)
+    pick = torch.arange(2), channel
+    target, values = F.adaptive_avg_pool2d(q, 8)[pick][:, None], F.adaptive_avg_pool2d(r, 8)[pick][:, None]
+    sampling = MultiClusterSampler(clusters=3)(fq.detach(), fr.detach())
+    losses = reconstruction_losses(fq, fr, values, target, radius=3, temperature=0.07, window=sampling.window,
+                                   negatives=F.normalize(torch.randn(6, 256), dim=1),
+                                   negative_videos=torch.tensor([5, 5, 6, 6, 7, 7]), videos=torch.tensor([0, 1]))
+    weights, _ = ven(fq, fr)
+    total = losses.total + weight_map_loss(losses.prediction, target, normalise_weights(weights, "minmax"), 0.9)
+    total.backward()
+    assert enc.conv1.weight.grad.abs().sum() > 0
+    assert fusion.alpha.grad.abs() > 0
+    assert ven.head.weight.grad.abs().sum() > 0 and ven.to_q.weight.grad.abs().sum() > 0
+
+
+def test_mer_switches_are_checked():
+    with pytest.raises(ValueError, match="belong to the mer stage"):
+        TrainConfig.from_dict({"stage": "inter", "sampler": True})
+    with pytest.raises(ValueError, match="ven and loss_weight_map"):
+        TrainConfig.from_dict({"stage": "mer", "ven": True, "bank_frames": 4})
+    with pytest.raises(ValueError, match="bank_frames > 0"):
+        TrainConfig.from_dict({"stage": "mer"})
+
+
+@pytest.fixture(scope="module")
+def flow_index(tmp_path_factory, synthetic_root):
+    """DIS flow of the generated benchmark, as the flow stage stores it."""
+    from vidcorr.datasets import open_dataset
+
+    out = tmp_path_factory.mktemp("flow")
+    reader = open_dataset("davis", synthetic_root)
+    files = {}
+    for name in reader.names():
+        compute_video_flow(name, reader.sequence(name).frames, FlowConfig(model="dis_fast"),
+                           out / "videos" / f"{name}.h5", progress=False)
+        files[name] = f"videos/{name}.h5"
+    (out / "index.json").write_text(json.dumps({"dataset": "index", "files": files}))
+    return out / "index.json"
+
+
+def test_a_short_mer_run_lowers_the_loss(tmp_path, synthetic_root, flow_index):
+    index = tmp_path / "index.json"
+    index.write_text(json.dumps({"type": "davis", "root": str(synthetic_root), "options": {}}))
+    cfg = TrainConfig.from_dict(dict(
+        stage="mer", epochs=1, steps_per_epoch=24, batch_size=4, crop=32, radius=3, lr=1e-3, max_gap=2,
+        bank_frames=8, bank_points=2, flow_fusion=True, ven=True, loss_weight_map=True, sampler=True, clusters=3,
+        range_max=6.0))
+    train(cfg, [index], tmp_path / "run", device="cpu", flow=[flow_index])
+    rows = list(csv.DictReader(open(tmp_path / "run/log.csv")))
+    loss = [float(r["loss"]) for r in rows]
+    assert len(loss) == 24 and all(float(r["weight_map"]) > 0 for r in rows)
+    assert np.mean(loss[-6:]) < 0.8 * np.mean(loss[:6]), loss
+    state = torch.load(tmp_path / "run/final.pt", weights_only=True)
+    assert {"fusion.alpha", "ven.head.weight"} <= set(state["heads"])
+
+
+def test_flow_fusion_without_flow_is_refused(tmp_path, synthetic_root):
+    index = tmp_path / "index.json"
+    index.write_text(json.dumps({"type": "davis", "root": str(synthetic_root), "options": {}}))
+    cfg = TrainConfig.from_dict(dict(stage="mer", bank_frames=4, flow_fusion=True, crop=32))
+    with pytest.raises(ValueError, match="flow_fusion needs the training datasets' flow"):
+        train(cfg, [index], tmp_path / "run", device="cpu")
+
+
+def test_long_term_memory_keeps_the_first_frames():
+    mem = Memory(PropagationConfig(first_frames=3, short_term=2))
+    key, lab = torch.zeros(4, 2, 2), torch.zeros(2, 2, 2)
+    mem.add(0, key, lab, annotated=True)
+    for t in range(1, 9):
+        mem.add(t, key, lab)
+    assert [e[0] for e in mem.entries()] == [0, 1, 2, 7, 8]
