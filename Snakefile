@@ -19,6 +19,7 @@ include: "workflow/rules/flow.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/propagate.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/ablation.smk"
 
 
 rule all:

@@ -32,9 +32,22 @@ def test_lint_is_clean():
     assert "Congratulations, your workflow is in a good condition" in proc.stdout + proc.stderr
 
 
-def test_default_dry_run_resolves_the_dag(tmp_path):
+def _job_count(dry_run: str, rule: str) -> int:
+    """The count of a rule in a dry run's job table (0 when absent)."""
+    for line in dry_run.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == rule and parts[1].isdigit():
+            return int(parts[1])
+    return 0
+
+
+def test_default_dry_run_resolves_the_ablation_dag(tmp_path):
     out = snakemake(tmp_path, "-n", "--configfile", str(REPO / "config.yaml")).stdout
     assert "synthetic_benchmark" in out and "extract_frames" in out and "index_dataset" in out
+    assert "rule ablation:" in out and "results/ablation.csv" in out
+    # 27 runs (2 named, 25 variants) but 24 distinct stages: one warm-up, 14 inter-video, 9 MER
+    assert _job_count(out, "train_stage") == 24
+    assert _job_count(out, "propagate") == 4 * 3 + 25  # 4 reported methods x 3 datasets + the variants
 
 
 @pytest.mark.parametrize("change, key", [
@@ -61,7 +74,9 @@ def test_paper_config_needs_roots_then_resolves_and_indexes(tmp_path):
     roots = roots.replace("davis:", "davis2017:")
     dry = snakemake(tmp_path, "-n", "--configfile", paper, "--config", roots).stdout
     assert "index_dataset" in dry and "extract_frames" not in dry and "synthetic_benchmark" not in dry
-    assert "propagate" in dry and "metrics_summary" in dry and "train_inter" in dry
+    assert "propagate" in dry and "metrics_summary" in dry and "train_stage" in dry and "rule ablation:" in dry
+    # every table variant x 3 seeds; one warm-up per seed however many variants share it
+    assert _job_count(dry, "train_stage") == 3 * (1 + 14 + 9)
     # Run what needs no paper-scale training: the indexes and the copy-first baseline.
     targets = [f"results/index/{d}.json" for d in ("ytvos", "davis2017", "vip", "jhmdb")]
     snakemake(tmp_path, *targets, "results/metrics/copy-first/davis2017.csv", "--configfile", paper, "--config", roots)
@@ -72,29 +87,49 @@ def test_paper_config_needs_roots_then_resolves_and_indexes(tmp_path):
     assert json.loads((tmp_path / "results/index/jhmdb.json").read_text())["sequences"][0]["name"] == "run/clip_b"
 
 
-def test_default_target_builds_then_a_second_run_does_nothing(tmp_path):
-    snakemake(tmp_path, "--configfile", str(REPO / "config.yaml"))
+def test_ci_config_builds_everything_then_a_second_run_does_nothing(tmp_path):
+    """.test/config.yaml runs every stage, the ablation included, on small inputs."""
+    cfg = str(REPO / ".test/config.yaml")
+    snakemake(tmp_path, "--configfile", cfg)
     clips = json.loads((tmp_path / "results/index/demo_clips.json").read_text())
-    assert [s["name"] for s in clips["sequences"]] == ["bigbuckbunny", "bikes", "carphone_pristine"]
+    assert [s["name"] for s in clips["sequences"]] == ["bikes", "carphone_pristine"]
     bikes = json.loads((tmp_path / "results/frames/demo_clips/bikes/manifest.json").read_text())
-    assert bikes["num_frames"] == 250 and bikes["size"][1] == 256 and len(bikes["sha256"]) == 64
+    assert bikes["num_frames"] == 250 and bikes["size"][1] == 128 and len(bikes["sha256"]) == 64
     synth = json.loads((tmp_path / "results/index/synthetic.json").read_text())
-    assert len(synth["sequences"]) == 3 and all(s["num_labels"] == 20 for s in synth["sequences"])
+    assert len(synth["sequences"]) == 2 and all(s["num_labels"] == 10 for s in synth["sequences"])
     for name in ("demo_clips", "synthetic", "synthetic_vip", "synthetic_jhmdb"):
-        assert (tmp_path / f"results/figures/preview/{name}.png").stat().st_size > 10_000
+        assert (tmp_path / f"results/figures/preview/{name}.png").stat().st_size > 5_000
     summary = list(csv.DictReader(open(tmp_path / "results/metrics/summary.csv")))
     assert {(r["method"], r["dataset"], r["metric"]) for r in summary} >= {
-        ("copy-first", "synthetic", "J&F-Mean"), ("lab", "synthetic_vip", "mIoU"), ("lab", "synthetic_jhmdb", "PCK@0.1")}
+        ("copy-first", "synthetic", "J&F-Mean"), ("lab", "synthetic_vip", "mIoU"), ("liir-demo", "synthetic_jhmdb", "PCK@0.1")}
     assert all(0 <= float(r["value"]) <= 1 for r in summary)
     assert (tmp_path / "results/figures/metrics.png").exists()
     assert (tmp_path / "results/figures/overlays/lab/synthetic.png").exists()
     flow = json.loads((tmp_path / "results/flow/demo_clips/index.json").read_text())
-    assert sorted(flow["files"]) == ["bigbuckbunny", "bikes", "carphone_pristine"]
-    assert (tmp_path / "results/figures/flow/demo_clips.png").stat().st_size > 10_000
+    assert sorted(flow["files"]) == ["bikes", "carphone_pristine"]
+    assert (tmp_path / "results/figures/flow/demo_clips.png").stat().st_size > 5_000
     epe = [r for r in csv.DictReader(open(tmp_path / "results/flow/synthetic/epe.csv")) if r["sequence"] == "all"]
     assert [r["model"] for r in epe] == ["dis_medium", "farneback"] and all(float(r["epe"]) > 0 for r in epe)
-    again = snakemake(tmp_path, "--configfile", str(REPO / "config.yaml"))
+    # ablation: the two-seed variant has a spread, the others one seed; liir-demo and liir-all share stages
+    rows = list(csv.DictReader(open(tmp_path / "results/ablation.csv")))
+    assert {(r["table"], r["row"]) for r in rows} == {("liir-5a", "0"), ("liir-5a", "1440"), ("mer-5B", "3")}
+    neg0 = next(r for r in rows if r["row"] == "0" and r["metric"] == "J&F-Mean")
+    assert neg0["seeds"] == "0 1" and float(neg0["std"]) > 0 and len(neg0["checkpoints"].split()) == 2
+    assert all(r["code_version"] and len(r["config_hash"]) == 16 and r["paper_value"] == "" for r in rows)
+    assert len(list((tmp_path / "results/train").glob("*/final.pt"))) == 6
+    for t, row in (("liir-5a", "0"), ("mer-5B", "3")):
+        assert f"| {row} |" in (tmp_path / f"results/tables/{t}.md").read_text()
+        assert r"\toprule" in (tmp_path / f"results/tables/{t}.tex").read_text()
+        assert (tmp_path / f"results/figures/ablation/{t}.png").stat().st_size > 5_000
+    again = snakemake(tmp_path, "--configfile", cfg)
     assert "Nothing to be done" in again.stdout + again.stderr
+    # changing one variant's setting retrains that variant's stage only
+    changed = yaml.safe_load(open(cfg))
+    changed["experiments"]["variants"]["mer-k3"]["mer"]["clusters"] = 2
+    path = tmp_path / "changed.yaml"
+    path.write_text(yaml.safe_dump(changed))
+    dry = snakemake(tmp_path, "-n", "--configfile", str(path)).stdout
+    assert _job_count(dry, "train_stage") == 1 and "mer-k3-s0" in dry and _job_count(dry, "ablation") == 1
 
 
 def _video_config(tmp_path, skip):

@@ -193,10 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--device", default="auto")
     tr.set_defaults(func=_train)
 
-    from . import cli_eval, cli_flow
+    from . import cli_ablation, cli_eval, cli_flow
 
     cli_eval.add_commands(sub)
     cli_flow.add_commands(sub)
+    cli_ablation.add_commands(sub)
     return p
 
 

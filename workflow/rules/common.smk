@@ -6,7 +6,9 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
+from vidcorr.ablation.variants import deep_merge, experiment_runs, named_runs, stage_index
 from vidcorr.datasets.embedded import EMBEDDED_PREFIX, resolve_root
+from vidcorr.provenance import config_hash
 from vidcorr.frames import list_videos
 
 min_version("9.0")
@@ -47,48 +49,83 @@ TASK_OF_TYPE = {"davis": "davis", "ytvos": "ytvos", "vip": "vip", "jhmdb": "jhmd
 SCORED_TASKS = ("davis", "vip", "jhmdb")
 
 
+RUNS = {}
+for _run in named_runs(config["training"]["runs"]) + experiment_runs(config.get("experiments")):
+    if _run.name in RUNS or _run.name in config["evaluation"]["methods"] or _run.name in BASELINES:
+        raise ValueError(f"run name {_run.name!r} (training.runs or experiments.variants) is used twice")
+    RUNS[_run.name] = _run
+STAGES = stage_index(list(RUNS.values()))
+PAPER_VALUES = os.path.join(workflow.basedir, "workflow", "resources", "paper_values.csv")
+
+
 def _check_training():
-    for run, spec in config["training"]["runs"].items():
-        for name in spec["datasets"]:
+    for stage in STAGES.values():
+        for name in stage.datasets:
             if name not in config["datasets"]:
-                raise ValueError(f"config key training.runs.{run}.datasets lists {name!r}, which is not in datasets")
-            if spec.get("mer", {}).get("flow_fusion") and name not in config.get("flow", {}).get("datasets", []):
-                raise ValueError(f"config key training.runs.{run}.mer.flow_fusion needs flow for dataset {name!r}: "
+                raise ValueError(f"config: training datasets list {name!r}, which is not in datasets")
+            if stage.settings["flow_fusion"] and name not in flow_config()["datasets"]:
+                raise ValueError(f"config: a mer stage with flow_fusion needs flow for dataset {name!r}: "
                                  "add it to flow.datasets")
-        if run in config["evaluation"]["methods"] or run in BASELINES:
-            raise ValueError(f"config key training.runs.{run}: the name is already an evaluation method")
-
-
-_check_training()
-
-
-def last_stage(run):
-    """A run ends with its MER stage when it has one, else with the inter-video stage."""
-    return "mer" if "mer" in config["training"]["runs"][run] else "inter"
 
 
 def methods():
-    """Method name -> checkpoint: the configured ones plus every training run's final checkpoint."""
-    trained = {run: f"results/train/{run}/{last_stage(run)}/final.pt" for run in config["training"]["runs"]}
-    return {**config["evaluation"]["methods"], **trained}
+    """Method name -> checkpoint: the configured ones, every training run and every experiment run."""
+    return {**config["evaluation"]["methods"], **{name: run.checkpoint for name, run in RUNS.items()}}
 
 
-def stage_settings(wildcards):
-    """JSON of one training stage's settings."""
-    spec = config["training"]["runs"][wildcards.run][wildcards.stage]
-    return json.dumps({**spec, "stage": wildcards.stage}, sort_keys=True)
+def reported_methods():
+    """Methods propagated on evaluation.datasets: the configured ones and the named training runs."""
+    return [m for m in methods() if m not in RUNS or RUNS[m].variant is None]
 
 
-def training_indexes(wildcards):
-    return [f"results/index/{d}.json" for d in config["training"]["runs"][wildcards.run]["datasets"]]
+def stage_indexes(wildcards):
+    return [f"results/index/{d}.json" for d in STAGES[wildcards.key].datasets]
 
 
-def training_flow(wildcards):
-    """Flow indexes the MER stage reads (only with flow fusion on)."""
-    spec = config["training"]["runs"][wildcards.run]
-    if not spec.get("mer", {}).get("flow_fusion"):
-        return []
-    return [f"results/flow/{d}/index.json" for d in spec["datasets"]]
+def stage_init(wildcards):
+    parent = STAGES[wildcards.key].parent
+    return [f"results/train/{parent}/final.pt"] if parent else []
+
+
+def stage_flow(wildcards):
+    """Flow indexes a MER stage reads (only with flow fusion on)."""
+    stage = STAGES[wildcards.key]
+    return [f"results/flow/{d}/index.json" for d in stage.datasets] if stage.settings["flow_fusion"] else []
+
+
+def propagation_settings(method):
+    """The propagation section, with an experiment's base and variant overrides for its runs."""
+    run = RUNS.get(method)
+    if run is None or run.variant is None:
+        return config["propagation"]
+    base = config["experiments"].get("propagation", {})
+    return deep_merge(deep_merge(config["propagation"], base), run.propagation)
+
+
+def experiment_runs_list():
+    return [r for r in RUNS.values() if r.variant is not None]
+
+
+def ablation_metrics():
+    return [f"results/metrics/{r.name}/{d}.csv" for r in experiment_runs_list()
+            for d in config["experiments"]["datasets"]]
+
+
+def ablation_manifest():
+    """What the aggregation needs to know about the experiments (tables, rows, runs)."""
+    exp = config["experiments"]
+    tables = {t: {"caption": caption, "rows": []} for t, caption in exp["tables"].items()}
+    for run in experiment_runs_list():
+        for t, row in run.tables.items():
+            if t not in tables:
+                raise ValueError(f"experiments.variants.{run.variant}.tables names table {t!r}, not in experiments.tables")
+            if row not in tables[t]["rows"]:
+                tables[t]["rows"].append(row)
+    runs = [{"name": r.name, "variant": r.variant, "seed": r.seed, "tables": r.tables, "checkpoint": r.checkpoint,
+             "config_hash": config_hash({"stages": [s.key for s in r.stages], "propagation": propagation_settings(r.name)})}
+            for r in experiment_runs_list()]
+    return {"tables": tables, "runs": runs, "datasets": exp["datasets"],
+            "paper_datasets": exp.get("paper_datasets", {})}
 
 
 def _check_evaluation():
@@ -127,6 +164,7 @@ def _check_flow():
 
 
 _check_flow()
+_check_training()
 
 
 def flow_files(wildcards):
@@ -199,7 +237,7 @@ wildcard_constraints:
     method="[^/]+",
     dataset="[^/]+",
     run="[^/]+",
-    stage="warmup|inter|mer",
+    key="(warmup|inter|mer)-[0-9a-f]{12}",
     video=".+",
 
 
@@ -221,19 +259,21 @@ def dataset_args(wildcards):
 
 def scored():
     """(method, dataset) pairs that get metrics."""
-    return [(m, d) for m in methods() for d in config["evaluation"]["datasets"]
+    return [(m, d) for m in reported_methods() for d in config["evaluation"]["datasets"]
             if task_of(d) in SCORED_TASKS]
 
 
 def all_targets():
     targets = [f"results/{kind}/{name}.{ext}" for name in config["datasets"]
                for kind, ext in (("index", "json"), ("figures/preview", "png"))]
-    targets += [f"results/propagation/{m}/{d}" for m in methods()
+    targets += [f"results/propagation/{m}/{d}" for m in reported_methods()
                 for d in config["evaluation"]["datasets"]]
     if scored():
         targets += ["results/metrics/summary.csv", "results/figures/metrics.png"]
     for name in flow_config()["datasets"]:
         targets += [f"results/flow/{name}/index.json", f"results/figures/flow/{name}.png"]
+    if config.get("experiments"):
+        targets.append("results/ablation.csv")
     if flow_config()["validation"]:
         targets.append(f"results/flow/{flow_config()['validation']['dataset']}/epe.csv")
     return targets

@@ -3,13 +3,13 @@
 
 rule propagation_settings:
     output:
-        "results/config/propagation.yaml",
+        "results/config/propagation/{method}.yaml",
     params:
-        settings=json.dumps(config["propagation"], sort_keys=True),
+        settings=lambda wc: json.dumps(propagation_settings(wc.method), sort_keys=True),
     log:
-        "logs/propagation_settings.log",
+        "logs/propagation_settings/{method}.log",
     benchmark:
-        "benchmarks/propagation_settings.tsv"
+        "benchmarks/propagation_settings/{method}.tsv"
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
@@ -23,7 +23,7 @@ rule propagation_settings:
 rule propagate:
     input:
         index="results/index/{dataset}.json",
-        settings="results/config/propagation.yaml",
+        settings="results/config/propagation/{method}.yaml",
         checkpoint=checkpoint_inputs,
     output:
         results=directory("results/propagation/{method}/{dataset}"),

@@ -1,0 +1,1 @@
+"""Ablation experiments: variants over a base run, content-keyed training stages, tables."""

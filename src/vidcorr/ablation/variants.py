@@ -1,0 +1,95 @@
+"""Experiments as named variants of one base run, expanded into training stages keyed by content.
+
+A stage's key hashes everything that determines its checkpoint: the stage, its full settings
+(defaults filled in, seed included), the training datasets and the key of the stage it starts
+from. Variants that share a prefix of the schedule therefore share those stages' checkpoints,
+and a warm-up with the same settings is trained once however many variants use it.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from ..provenance import config_hash
+from ..train.config import TrainConfig
+
+STAGES = ("warmup", "inter", "mer")
+
+
+def deep_merge(base: dict, over: dict | None) -> dict:
+    """`base` with `over` laid on top; nested mappings merge, everything else is replaced."""
+    out = copy.deepcopy(base)
+    for k, v in (over or {}).items():
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
+    return out
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str  # "<stage>-<12 hex>": results/train/<key>/
+    stage: str
+    settings: dict  # TrainConfig fields, stage and seed included
+    datasets: tuple[str, ...]
+    parent: str | None  # key of the stage whose final.pt it starts from
+
+
+@dataclass
+class Run:
+    name: str  # the method name under which it is propagated and scored
+    stages: list[Stage]
+    variant: str | None = None  # None for a named run of training.runs
+    seed: int = 0
+    propagation: dict = field(default_factory=dict)  # overrides of the propagation settings
+    tables: dict = field(default_factory=dict)  # table -> row label
+
+    @property
+    def checkpoint(self) -> str:
+        return f"results/train/{self.stages[-1].key}/final.pt"
+
+
+def _stages(spec: dict, names: list[str], seed: int | None) -> list[Stage]:
+    out, parent = [], None
+    datasets = tuple(spec["datasets"])
+    for name in names:
+        if name not in spec:
+            raise ValueError(f"stage {name!r} has no settings (add a `{name}:` block)")
+        settings = dict(spec[name], stage=name)
+        if seed is not None:
+            settings["seed"] = seed
+        full = TrainConfig.from_dict(settings).to_dict()
+        key = f"{name}-{config_hash({'settings': full, 'datasets': datasets, 'parent': parent})[:12]}"
+        out.append(Stage(key, name, full, datasets, parent))
+        parent = key
+    return out
+
+
+def named_runs(runs: dict) -> list[Run]:
+    """training.runs: warm-up, inter-video and (when given) MER, each with its own settings."""
+    return [Run(name, _stages(spec, [s for s in STAGES if s in spec], None)) for name, spec in runs.items()]
+
+
+def experiment_runs(experiments: dict | None) -> list[Run]:
+    """experiments.variants x seeds, each variant a set of overrides on experiments.base."""
+    if not experiments:
+        return []
+    base, default_seeds = experiments["base"], experiments.get("seeds", [0])
+    runs = []
+    for variant, over in experiments["variants"].items():
+        over = dict(over or {})
+        names = over.pop("stages", ["warmup", "inter"])
+        bad = [s for s in names if s not in STAGES]
+        if bad or not names or names != [s for s in STAGES if s in names] or names[0] != "warmup":
+            raise ValueError(f"experiments.variants.{variant}.stages must run in order from warmup "
+                             f"(warmup, inter, mer), not {names}")
+        propagation, tables = over.pop("propagation", {}), over.pop("tables", {})
+        seeds = over.pop("seeds", default_seeds)
+        spec = deep_merge(base, over)
+        for seed in seeds:
+            runs.append(Run(f"{variant}-s{seed}", _stages(spec, names, seed), variant, seed, propagation, tables))
+    return runs
+
+
+def stage_index(runs: list[Run]) -> dict[str, Stage]:
+    """Every distinct stage of the given runs, by key."""
+    return {s.key: s for r in runs for s in r.stages}

@@ -1,0 +1,42 @@
+"""`vidcorr ablation`: aggregate the experiments' metrics into results/ablation.csv and the tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _ablation(args) -> int:
+    import yaml
+
+    from .ablation.aggregate import (
+        COLUMNS,
+        aggregate,
+        check_paper_file,
+        read_paper_values,
+    )
+    from .ablation.tables import write_tables
+    from .metrics.tables import write_csv
+    from .provenance import code_version
+
+    manifest = yaml.safe_load(Path(args.manifest).read_text())
+    manifest = {**manifest.get("manifest", manifest), "code_version": code_version()}
+    paper = read_paper_values(args.paper)
+    missing = check_paper_file(paper, manifest)
+    if missing:
+        raise ValueError(f"{args.paper} lists no paper value for {missing[:5]}: add rows (empty value if unknown)")
+    rows = aggregate(manifest, args.metrics, paper)
+    write_csv(args.out, COLUMNS, rows)
+    write_tables(manifest, rows, args.tables, args.plots)
+    print(f"{len(rows)} rows over {len(manifest['tables'])} tables -> {args.out}")
+    return 0
+
+
+def add_commands(sub) -> None:
+    a = sub.add_parser("ablation", help="aggregate experiment metrics into ablation.csv, tables and plots")
+    a.add_argument("metrics", nargs="+", help="results/metrics/<method>/<dataset>.csv of every experiment run")
+    a.add_argument("--manifest", required=True, help="results/ablation/manifest.yaml (written by the workflow)")
+    a.add_argument("--paper", required=True, help="CSV of the papers' values (workflow/resources/paper_values.csv)")
+    a.add_argument("--out", required=True, help="results/ablation.csv")
+    a.add_argument("--tables", required=True, help="folder for <table>.md and <table>.tex")
+    a.add_argument("--plots", required=True, help="folder for <table>.png")
+    a.set_defaults(func=_ablation)

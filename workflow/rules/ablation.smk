@@ -1,0 +1,50 @@
+# Ablation: every experiment run scored on experiments.datasets, aggregated with the papers'
+# values into results/ablation.csv, one Markdown + LaTeX table and one bar chart per table.
+
+
+rule ablation_manifest:
+    output:
+        "results/ablation/manifest.yaml",
+    params:
+        manifest=lambda wc: json.dumps(ablation_manifest(), sort_keys=True),
+    log:
+        "logs/ablation/manifest.log",
+    benchmark:
+        "benchmarks/ablation/manifest.tsv"
+    threads: 1
+    conda:
+        "../../envs/vidcorr.yaml"
+    resources:
+        mem_mb=200,
+        runtime=5,
+    shell:
+        "vidcorr settings --section manifest --json '{params.manifest}' --out {output} > {log} 2>&1"
+
+
+rule ablation:
+    input:
+        metrics=ablation_metrics(),
+        manifest="results/ablation/manifest.yaml",
+        paper=PAPER_VALUES,
+    output:
+        table="results/ablation.csv",
+        tables=directory("results/tables"),
+        plots=report(
+            directory("results/figures/ablation"),
+            patterns=["{table}.png"],
+            caption="../report/ablation.rst",
+            category="Ablation",
+        ),
+    log:
+        "logs/ablation/ablation.log",
+    benchmark:
+        "benchmarks/ablation/ablation.tsv"
+    threads: 1
+    conda:
+        "../../envs/vidcorr.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    shell:
+        "vidcorr ablation {input.metrics} --manifest {input.manifest} --paper {input.paper:q} --out {output.table}"
+        " --tables {output.tables} --plots {output.plots} > {log} 2>&1"
