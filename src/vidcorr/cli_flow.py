@@ -79,6 +79,8 @@ def _epe(args) -> int:
 
 
 def _picture(args) -> int:
+    from PIL import Image
+
     from .flow import FlowReader
     from .viz import write_rows_png
     from .viz.flow_colour import frames_and_flow
@@ -93,8 +95,6 @@ def _picture(args) -> int:
         if n == 0:
             continue
         picks = np.linspace(0, n - 1, num=min(args.frames, n)).round().astype(int)
-        from PIL import Image
-
         imgs = [np.asarray(Image.open(frames[t]).convert("RGB").resize((w, h))) for t in picks]
         rows.append(frames_and_flow(imgs, [ff.field(int(t), 1) for t in picks]))
     write_rows_png(rows, args.out)

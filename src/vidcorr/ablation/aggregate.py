@@ -7,7 +7,7 @@ import csv
 import os
 import statistics
 
-from ..metrics.summary import collect
+from ..metrics.summary import HEADLINE, collect
 
 COLUMNS = ["table", "row", "variant", "dataset", "metric", "value", "std", "seeds", "paper_dataset",
            "paper_value", "diff", "paper_source", "config_hash", "code_version", "checkpoints"]
@@ -58,8 +58,6 @@ def aggregate(manifest: dict, metric_files: list[str | os.PathLike], paper: dict
 
 
 def _metric_order(metric: str) -> int:
-    from ..metrics.summary import HEADLINE
-
     return HEADLINE.index(metric) if metric in HEADLINE else len(HEADLINE)
 
 

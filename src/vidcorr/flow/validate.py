@@ -48,6 +48,7 @@ def flow_epe(root: str | os.PathLike, configs: list[FlowConfig], progress: bool 
     rows = []
     for cfg in configs:
         backend = make_backend(cfg)
+        scale = 1.0 / cfg.steps_per_pixel if cfg.dtype == "int16" else 1.0  # as the stored files hold it
         for gap in cfg.gaps:
             stored_all, raw_all, zero_all, pairs_all = [], [], [], 0
             for scene in tqdm(scenes, desc=f"epe {cfg.backend}:{cfg.model} gap {gap}", disable=not progress):
@@ -58,7 +59,6 @@ def flow_epe(root: str | os.PathLike, configs: list[FlowConfig], progress: bool 
                 for t, f in zip(ts, flows):
                     gt = forward_flow(scene, t, gap).transpose(2, 0, 1)
                     q, _ = quantise(f, cfg.dtype, cfg.steps_per_pixel)
-                    scale = 1.0 / cfg.steps_per_pixel if cfg.dtype == "int16" else 1.0
                     stored.append(_epe(dequantise(q, scale), gt))
                     raw.append(_epe(f, gt))
                     zero.append(_epe(np.zeros_like(gt), gt))
