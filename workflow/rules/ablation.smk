@@ -27,7 +27,7 @@ rule ablation:
         manifest="results/ablation/manifest.yaml",
         paper=PAPER_VALUES,
     output:
-        table="results/ablation.csv",
+        table=report("results/ablation.csv", caption="../report/ablation_csv.rst", category="Ablation"),
         tables=directory("results/tables"),
         plots=report(
             directory("results/figures/ablation"),
