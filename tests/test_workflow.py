@@ -123,6 +123,12 @@ def test_ci_config_builds_everything_then_a_second_run_does_nothing(tmp_path):
         assert (tmp_path / f"results/figures/ablation/{t}.png").stat().st_size > 5_000
     again = snakemake(tmp_path, "--configfile", cfg)
     assert "Nothing to be done" in again.stdout + again.stderr
+    # the report gathers tables, bars, curves, overlays and flow pictures, each under its caption
+    snakemake(tmp_path, "--configfile", cfg, "--report", str(tmp_path / "results/report.html"))
+    html = (tmp_path / "results/report.html").read_text()
+    for name in ("ablation.csv", "liir-5a.png", "curve.png", "metrics.png", "demo_clips.png",
+                 "Every ablation number", "grouped bars"):
+        assert name in html, name
     # changing one variant's setting retrains that variant's stage only
     changed = yaml.safe_load(open(cfg))
     changed["experiments"]["variants"]["mer-k3"]["mer"]["clusters"] = 2

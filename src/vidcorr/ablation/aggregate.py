@@ -27,11 +27,14 @@ def read_paper_values(path: str | os.PathLike) -> dict:
 
 
 def aggregate(manifest: dict, metric_files: list[str | os.PathLike], paper: dict) -> list[dict]:
-    """One row per table row x dataset x metric, rows in the order the tables list them."""
+    """One row per table row x dataset x metric, each table's rows in the paper's order."""
     found = {(r["method"], r["dataset"], r["metric"]): r["value"] for r in collect(metric_files)}
+    order = {}  # the paper file lists each table's rows in the paper's order; unknown rows go last
+    for table, label, _, _ in paper:
+        order.setdefault((table, label), len(order))
     rows = []
     for table, spec in manifest["tables"].items():
-        for label in spec["rows"]:
+        for label in sorted(spec["rows"], key=lambda lb: order.get((table, lb), len(order))):
             runs = [r for r in manifest["runs"] if r["tables"].get(table) == label]
             variant = runs[0]["variant"]
             for dataset in manifest["datasets"]:
@@ -46,7 +49,7 @@ def aggregate(manifest: dict, metric_files: list[str | os.PathLike], paper: dict
                     mean = statistics.fmean(values)
                     rows.append({
                         "table": table, "row": label, "variant": variant, "dataset": dataset, "metric": metric,
-                        "value": mean, "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+                        "value": mean, "std": statistics.stdev(values) if len(values) > 1 else "",  # undefined for one seed
                         "seeds": " ".join(str(r["seed"]) for r in runs), "paper_dataset": paper_dataset,
                         "paper_value": "" if paper_value is None else paper_value,
                         "diff": "" if paper_value is None else mean - paper_value,

@@ -10,7 +10,7 @@ from ..atomic import atomic_file, write_text
 
 def _cell(r: dict, latex: bool = False) -> str:
     pm = r"$\pm$" if latex else "±"
-    ours = f"{100 * r['value']:.1f}" + (f" {pm} {100 * r['std']:.1f}" if r["std"] else "")
+    ours = f"{100 * r['value']:.1f}" + (f" {pm} {100 * r['std']:.1f}" if r["std"] != "" else "")
     paper = f"{100 * r['paper_value']:.1f}" if r["paper_value"] != "" else "–"
     return f"{ours} ({paper})"
 
@@ -64,7 +64,7 @@ def bars(table: str, caption: str, rows: list[dict], out: str | os.PathLike) -> 
     fig, ax = plt.subplots(figsize=(max(5, 1.3 * len(labels)), 3.6))
     for i, (d, m) in enumerate(columns):
         ys = [cells[(lb, d, m)]["value"] if (lb, d, m) in cells else np.nan for lb in labels]
-        err = [cells[(lb, d, m)]["std"] if (lb, d, m) in cells else 0 for lb in labels]
+        err = [cells[(lb, d, m)]["std"] or 0 if (lb, d, m) in cells else 0 for lb in labels]
         ax.bar(x + (i - (len(columns) - 1) / 2) * width, ys, width, yerr=err, capsize=2, label=f"{d} {m}")
         paper = [cells[(lb, d, m)]["paper_value"] if (lb, d, m) in cells else "" for lb in labels]
         if any(p != "" for p in paper):
