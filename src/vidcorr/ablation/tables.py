@@ -64,7 +64,7 @@ def bars(table: str, caption: str, rows: list[dict], out: str | os.PathLike) -> 
     fig, ax = plt.subplots(figsize=(max(5, 1.3 * len(labels)), 3.6))
     for i, (d, m) in enumerate(columns):
         ys = [cells[(lb, d, m)]["value"] if (lb, d, m) in cells else np.nan for lb in labels]
-        err = [cells[(lb, d, m)]["std"] or 0 if (lb, d, m) in cells else 0 for lb in labels]
+        err = [(cells[(lb, d, m)]["std"] or 0) if (lb, d, m) in cells else 0 for lb in labels]
         ax.bar(x + (i - (len(columns) - 1) / 2) * width, ys, width, yerr=err, capsize=2, label=f"{d} {m}")
         paper = [cells[(lb, d, m)]["paper_value"] if (lb, d, m) in cells else "" for lb in labels]
         if any(p != "" for p in paper):
