@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pytest
 import yaml
@@ -129,6 +130,7 @@ def test_ci_config_builds_everything_then_a_second_run_does_nothing(tmp_path):
     for name in ("ablation.csv", "liir-5a.png", "curve.png", "metrics.png", "demo_clips.png",
                  "Every ablation number", "grouped bars"):
         assert name in html, name
+    assert re.search(r"losses per step of stage (warmup|inter|mer)-[0-9a-f]{12}", html)  # captions name the stage
     # changing one variant's setting retrains that variant's stage only
     changed = yaml.safe_load(open(cfg))
     changed["experiments"]["variants"]["mer-k3"]["mer"]["clusters"] = 2

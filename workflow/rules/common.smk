@@ -236,7 +236,6 @@ def checkpoint_inputs(wildcards):
 wildcard_constraints:
     method="[^/]+",
     dataset="[^/]+",
-    run="[^/]+",
     key="(warmup|inter|mer)-[0-9a-f]{12}",
     video=".+",
 
