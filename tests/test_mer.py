@@ -132,8 +132,6 @@ def test_fused_loss_gradients_reach_encoder_fusion_and_ven():
 def test_mer_switches_are_checked():
     with pytest.raises(ValueError, match="belong to the mer stage"):
         TrainConfig.from_dict({"stage": "inter", "sampler": True})
-    with pytest.raises(ValueError, match="ven and loss_weight_map"):
-        TrainConfig.from_dict({"stage": "mer", "ven": True, "bank_frames": 4})
     with pytest.raises(ValueError, match="bank_frames > 0"):
         TrainConfig.from_dict({"stage": "mer"})
 
@@ -168,6 +166,19 @@ def test_a_short_mer_run_lowers_the_loss(tmp_path, synthetic_root, flow_index):
     assert np.mean(loss[-6:]) < 0.8 * np.mean(loss[:6]), loss
     state = torch.load(tmp_path / "run/final.pt", weights_only=True)
     assert {"fusion.alpha", "ven.head.weight"} <= set(state["heads"])
+
+
+def test_weight_map_without_the_ven_weights_by_the_potential_value_map(tmp_path, synthetic_root):
+    """MER Table 4's fused-loss row and Table 5A's rows without the VEN: L_w's weights come from
+    Eq. 6's map, so the stage has no VEN head and L_w still differs from zero."""
+    index = tmp_path / "index.json"
+    index.write_text(json.dumps({"type": "davis", "root": str(synthetic_root), "options": {}}))
+    cfg = TrainConfig.from_dict(dict(stage="mer", epochs=1, steps_per_epoch=3, batch_size=2, crop=32, radius=3,
+                                     max_gap=2, bank_frames=4, bank_points=2, loss_weight_map=True))
+    train(cfg, [index], tmp_path / "run", device="cpu")
+    rows = list(csv.DictReader(open(tmp_path / "run/log.csv")))
+    assert all(float(r["weight_map"]) > 0 for r in rows)
+    assert torch.load(tmp_path / "run/final.pt", weights_only=True)["heads"] == {}
 
 
 def test_flow_fusion_without_flow_is_refused(tmp_path, synthetic_root):

@@ -46,9 +46,9 @@ def test_default_dry_run_resolves_the_ablation_dag(tmp_path):
     out = snakemake(tmp_path, "-n", "--configfile", str(REPO / "config.yaml")).stdout
     assert "synthetic_benchmark" in out and "extract_frames" in out and "index_dataset" in out
     assert "rule ablation:" in out and "results/ablation.csv" in out
-    # 27 runs (2 named, 25 variants) but 24 distinct stages: one warm-up, 14 inter-video, 9 MER
-    assert _job_count(out, "train_stage") == 24
-    assert _job_count(out, "propagate") == 4 * 3 + 25  # 4 reported methods x 3 datasets + the variants
+    # 32 runs (2 named, 30 variants) but 29 distinct stages: one warm-up, 15 inter-video, 13 MER
+    assert _job_count(out, "train_stage") == 29
+    assert _job_count(out, "propagate") == 4 * 3 + 30  # 4 reported methods x 3 datasets + the variants
 
 
 @pytest.mark.parametrize("change, key", [
@@ -68,16 +68,28 @@ def test_paper_config_needs_roots_then_resolves_and_indexes(tmp_path):
     proc = snakemake(tmp_path, "-n", "--configfile", paper, check=False)
     assert proc.returncode != 0 and "config key roots.ytvos is not set" in proc.stdout + proc.stderr
     make_ytvos(tmp_path / "ytvos", split="train")
+    make_ytvos(tmp_path / "ytvos", split="valid")
     make_davis(tmp_path / "davis")
     make_vip(tmp_path / "vip")
     make_jhmdb(tmp_path / "jhmdb")
     roots = "roots={" + ", ".join(f"{k}: {tmp_path / k}" for k in ("ytvos", "davis", "vip", "jhmdb")) + "}"
-    roots = roots.replace("davis:", "davis2017:")
+    roots = roots.replace("davis:", "davis2017:").replace("}", f", ytvos_val: {tmp_path / 'ytvos'}}}")
     dry = snakemake(tmp_path, "-n", "--configfile", paper, "--config", roots).stdout
     assert "index_dataset" in dry and "extract_frames" not in dry and "synthetic_benchmark" not in dry
     assert "propagate" in dry and "metrics_summary" in dry and "train_stage" in dry and "rule ablation:" in dry
-    # every table variant x 3 seeds; one warm-up per seed however many variants share it
-    assert _job_count(dry, "train_stage") == 3 * (1 + 14 + 9)
+    # per seed: one warm-up however many variants share it, 15 distinct LIIR inter-video stages (the
+    # training-only compactness row shares the full model's), 13 MER stages
+    assert _job_count(dry, "train_stage") == 3 * (1 + 15 + 13)
+    # every run is scored on its tables' datasets: 30 variants on DAVIS, the 16 LIIR ones on VIP too,
+    # the full LIIR and MER runs on JHMDB and (zipped for the server) on YouTube-VOS val
+    assert _job_count(dry, "evaluate") == 3 * (30 + 16 + 2) + 4 * 3  # + baselines and named runs on 3 datasets
+    assert _job_count(dry, "submission_zip") == 3 * 2
+    snakemake(tmp_path, "results/ablation/manifest.yaml", "--configfile", paper, "--config", roots)
+    tables = yaml.safe_load((tmp_path / "results/ablation/manifest.yaml").read_text())["manifest"]["tables"]
+    assert {t: len(v["rows"]) for t, v in tables.items()} == {
+        "liir-1": 1, "liir-2": 1, "liir-3": 1, "liir-4": 5, "liir-5a": 4, "liir-5b": 4, "liir-5c": 3, "liir-A1": 4,
+        "mer-1": 2, "mer-2": 2, "mer-3": 2, "mer-4": 5, "mer-5A": 4, "mer-5B": 4, "mer-5C": 4}
+    assert tables["liir-3"]["datasets"] == ["vip", "jhmdb"] and tables["mer-2"]["datasets"] == ["ytvos_val"]
     # Run what needs no paper-scale training: the indexes and the copy-first baseline.
     targets = [f"results/index/{d}.json" for d in ("ytvos", "davis2017", "vip", "jhmdb")]
     snakemake(tmp_path, *targets, "results/metrics/copy-first/davis2017.csv", "--configfile", paper, "--config", roots)
@@ -113,13 +125,13 @@ def test_ci_config_builds_everything_then_a_second_run_does_nothing(tmp_path):
     assert [r["model"] for r in epe] == ["dis_medium", "farneback"] and all(float(r["epe"]) > 0 for r in epe)
     # ablation: the two-seed variant has a spread, the others one seed; liir-demo and liir-all share stages
     rows = list(csv.DictReader(open(tmp_path / "results/ablation.csv")))
-    assert {(r["table"], r["row"]) for r in rows} == {("liir-5a", "0"), ("liir-5a", "1440"), ("mer-5B", "3")}
+    assert {(r["table"], r["row"]) for r in rows} == {("liir-5a", "0"), ("liir-5a", "1,440"), ("mer-5B", "3")}
     neg0 = next(r for r in rows if r["row"] == "0" and r["metric"] == "J&F-Mean")
     assert neg0["seeds"] == "0 1" and float(neg0["std"]) > 0 and len(neg0["checkpoints"].split()) == 2
     assert all(r["code_version"] and len(r["config_hash"]) == 16 and r["paper_value"] == "" for r in rows)
     assert len(list((tmp_path / "results/train").glob("*/final.pt"))) == 6
     for t, row in (("liir-5a", "0"), ("mer-5B", "3")):
-        assert f"| {row} |" in (tmp_path / f"results/tables/{t}.md").read_text()
+        assert f"| {row} * |" in (tmp_path / f"results/tables/{t}.md").read_text()
         assert r"\toprule" in (tmp_path / f"results/tables/{t}.tex").read_text()
         assert (tmp_path / f"results/figures/ablation/{t}.png").stat().st_size > 5_000
     again = snakemake(tmp_path, "--configfile", cfg)
@@ -128,7 +140,7 @@ def test_ci_config_builds_everything_then_a_second_run_does_nothing(tmp_path):
     snakemake(tmp_path, "--configfile", cfg, "--report", str(tmp_path / "results/report.html"))
     html = (tmp_path / "results/report.html").read_text()
     for name in ("ablation.csv", "liir-5a.png", "curve.png", "metrics.png", "demo_clips.png",
-                 "Every ablation number", "grouped bars"):
+                 "Every ablation and main-results number", "grouped bars"):
         assert name in html, name
     assert re.search(r"losses per step of stage (warmup|inter|mer)-[0-9a-f]{12}", html)  # captions name the stage
     # changing one variant's setting retrains that variant's stage only

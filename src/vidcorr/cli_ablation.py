@@ -13,6 +13,7 @@ def _ablation(args) -> int:
         aggregate,
         check_paper_file,
         read_paper_values,
+        read_server_scores,
     )
     from .ablation.tables import write_tables
     from .metrics.tables import write_csv
@@ -24,7 +25,8 @@ def _ablation(args) -> int:
     missing = check_paper_file(paper, manifest)
     if missing:
         raise ValueError(f"{args.paper} lists no paper value for {missing[:5]}: add rows (empty value if unknown)")
-    rows = aggregate(manifest, args.metrics, paper)
+    server = read_server_scores(args.server_scores) if args.server_scores else None
+    rows = aggregate(manifest, args.metrics, paper, args.submissions, server)
     write_csv(args.out, COLUMNS, rows)
     write_tables(manifest, rows, args.tables, args.plots)
     print(f"{len(rows)} rows over {len(manifest['tables'])} tables -> {args.out}")
@@ -33,7 +35,11 @@ def _ablation(args) -> int:
 
 def add_commands(sub) -> None:
     a = sub.add_parser("ablation", help="aggregate experiment metrics into ablation.csv, tables and plots")
-    a.add_argument("metrics", nargs="+", help="results/metrics/<method>/<dataset>.csv of every experiment run")
+    a.add_argument("metrics", nargs="*", help="results/metrics/<method>/<dataset>.csv of every experiment run")
+    a.add_argument("--submissions", nargs="*", default=[],
+                   help="results/submissions/<method>/<dataset>.zip of the runs the YouTube-VOS server scores")
+    a.add_argument("--server-scores", default="",
+                   help="CSV method,dataset,metric,value (percent) with the YouTube-VOS server's numbers")
     a.add_argument("--manifest", required=True, help="results/ablation/manifest.yaml (written by the workflow)")
     a.add_argument("--paper", required=True, help="CSV of the papers' values (workflow/resources/paper_values.csv)")
     a.add_argument("--out", required=True, help="results/ablation.csv")

@@ -96,6 +96,16 @@ def _overlays(reader, args, kind) -> None:
     write_rows_png(rows, args.overlays)
 
 
+def _zip_submission(args) -> int:
+    from .inference.tasks import zip_submission
+
+    if not Path(args.results).is_dir():
+        raise FileNotFoundError(f"propagated masks {args.results} do not exist: run `vidcorr propagate ytvos` first")
+    zip_submission(args.results, args.out)
+    print(f"{args.results} -> {args.out}")
+    return 0
+
+
 def _evaluate(args) -> int:
     from .metrics import evaluate_davis, evaluate_jhmdb, evaluate_vip
     from .metrics.davis import COLUMNS
@@ -125,10 +135,15 @@ def _evaluate(args) -> int:
         cols = ["Sequence", "mIoU", *[f"IoU-{c}" for c in range(scores.confusion.shape[0])]]
         row = {"Sequence": "global", "mIoU": scores.miou}
         row.update({f"IoU-{c}": float(v) for c, v in enumerate(scores.per_class)})
+        if scores.instance_ap is not None:  # AP^r_vol, then AP at each IoU threshold
+            cols[2:2] = ["AP", *[f"AP@{t}" for t in scores.instance_ap]]
+            row.update({"AP": scores.ap, **{f"AP@{t}": float(np.mean(list(v.values()))) if v else float("nan")
+                                            for t, v in scores.instance_ap.items()}})
         write_csv(args.out, cols, [row])
         write_csv(sibling(args.out, "_per_sequence"), ["Sequence", "mIoU"],
                   [{"Sequence": k, "mIoU": v} for k, v in scores.per_sequence.items()])
-        print(f"VIP {args.split}: mIoU {scores.miou:.4f} -> {args.out}")
+        ap = "" if scores.ap is None else f"  AP {scores.ap:.4f}"
+        print(f"VIP {args.split}: mIoU {scores.miou:.4f}{ap} -> {args.out}")
     else:
         scores = evaluate_jhmdb(args.root, int(args.split), args.results, subset=args.subset)
         alphas = (0.1, 0.2)
@@ -169,6 +184,11 @@ def add_commands(sub) -> None:
         if task == "ytvos":
             p.add_argument("--zip", default=None, help="also write the submission zip here")
         p.set_defaults(func=_propagate)
+
+    z = sub.add_parser("zip-submission", help="zip propagated YouTube-VOS masks for the challenge server")
+    z.add_argument("--results", required=True, help="folder of propagated masks (<video>/<frame>.png)")
+    z.add_argument("--out", required=True, help="the zip to write (Annotations/<video>/<frame>.png inside)")
+    z.set_defaults(func=_zip_submission)
 
     ev = sub.add_parser("evaluate", help="score propagated labels against ground truth")
     esub = ev.add_subparsers(dest="task", required=True)

@@ -1,5 +1,7 @@
-# Ablation: every experiment run scored on experiments.datasets, aggregated with the papers'
-# values into results/ablation.csv, one Markdown + LaTeX table and one bar chart per table.
+# Ablation: every experiment run scored on the datasets of the tables it fills, aggregated with
+# the papers' values into results/ablation.csv, one Markdown + LaTeX table and one bar chart per
+# table. YouTube-VOS runs are zipped for the challenge server; its numbers come back through
+# experiments.server_scores.
 
 
 rule ablation_manifest:
@@ -21,9 +23,30 @@ rule ablation_manifest:
         "vidcorr settings --section manifest --json '{params.manifest}' --out {output} > {log} 2>&1"
 
 
+rule submission_zip:
+    input:
+        "results/propagation/{method}/{dataset}",
+    output:
+        "results/submissions/{method}/{dataset}.zip",
+    log:
+        "logs/submission_zip/{method}/{dataset}.log",
+    benchmark:
+        "benchmarks/submission_zip/{method}/{dataset}.tsv"
+    threads: 1
+    conda:
+        "../../envs/vidcorr.yaml"
+    resources:
+        mem_mb=500,
+        runtime=15,
+    shell:
+        "vidcorr zip-submission --results {input:q} --out {output:q} > {log:q} 2>&1"
+
+
 rule ablation:
     input:
         metrics=ablation_metrics(),
+        submissions=ablation_submissions(),
+        server=server_scores(),
         manifest="results/ablation/manifest.yaml",
         paper=PAPER_VALUES,
     output:
@@ -35,6 +58,8 @@ rule ablation:
             caption="../report/ablation.rst",
             category="Ablation",
         ),
+    params:
+        server=lambda wc, input: f"--server-scores {shlex.quote(input.server[0])}" if input.server else "",
     log:
         "logs/ablation/ablation.log",
     benchmark:
@@ -46,5 +71,6 @@ rule ablation:
         mem_mb=2000,
         runtime=15,
     shell:
-        "vidcorr ablation {input.metrics} --manifest {input.manifest} --paper {input.paper:q} --out {output.table}"
+        "vidcorr ablation {input.metrics} --submissions {input.submissions} {params.server}"
+        " --manifest {input.manifest} --paper {input.paper:q} --out {output.table}"
         " --tables {output.tables} --plots {output.plots} > {log} 2>&1"

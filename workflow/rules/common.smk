@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 from pathlib import Path
 
 from snakemake.utils import min_version, validate
@@ -94,11 +95,12 @@ def stage_flow(wildcards):
 
 
 def propagation_settings(method):
-    """The propagation section, with an experiment's base and variant overrides for its runs."""
+    """The propagation section, with a run's overrides (for an experiment: the experiments' and
+    then the variant's)."""
     run = RUNS.get(method)
-    if run is None or run.variant is None:
+    if run is None:
         return config["propagation"]
-    base = config["experiments"].get("propagation", {})
+    base = config["experiments"].get("propagation", {}) if run.variant is not None else {}
     return deep_merge(deep_merge(config["propagation"], base), run.propagation)
 
 
@@ -106,26 +108,70 @@ def experiment_runs_list():
     return [r for r in RUNS.values() if r.variant is not None]
 
 
+def ablation_tables():
+    """Table id -> caption and the datasets it is scored on (its own, else experiments.datasets)."""
+    exp = config["experiments"]
+    out = {}
+    for t, spec in exp["tables"].items():
+        spec = spec if isinstance(spec, dict) else {"caption": spec}
+        out[t] = {"caption": spec["caption"], "datasets": spec.get("datasets", exp["datasets"])}
+    return out
+
+
+def run_datasets(run):
+    """The datasets a run is scored on: those of every table it fills, in table order."""
+    tables = ablation_tables()
+    return list(dict.fromkeys(d for t in run.tables for d in tables[t]["datasets"]))
+
+
 def ablation_metrics():
-    return [f"results/metrics/{r.name}/{d}.csv" for r in experiment_runs_list()
-            for d in config["experiments"]["datasets"]]
+    return [f"results/metrics/{r.name}/{d}.csv" for r in experiment_runs_list() for d in run_datasets(r)
+            if task_of(d) in SCORED_TASKS]
+
+
+def ablation_submissions():
+    """YouTube-VOS zips of the runs whose tables the challenge server scores."""
+    return [f"results/submissions/{r.name}/{d}.zip" for r in experiment_runs_list() for d in run_datasets(r)
+            if task_of(d) == "ytvos"]
+
+
+def server_scores():
+    """The CSV of pasted YouTube-VOS server numbers (experiments.server_scores), if any."""
+    path = config["experiments"].get("server_scores")
+    return [path] if path else []
 
 
 def ablation_manifest():
     """What the aggregation needs to know about the experiments (tables, rows, runs)."""
     exp = config["experiments"]
-    tables = {t: {"caption": caption, "rows": []} for t, caption in exp["tables"].items()}
+    tables = {t: {**spec, "rows": []} for t, spec in ablation_tables().items()}
     for run in experiment_runs_list():
         for t, row in run.tables.items():
-            if t not in tables:
-                raise ValueError(f"experiments.variants.{run.variant}.tables names table {t!r}, not in experiments.tables")
             if row not in tables[t]["rows"]:
                 tables[t]["rows"].append(row)
     runs = [{"name": r.name, "variant": r.variant, "seed": r.seed, "tables": r.tables, "checkpoint": r.checkpoint,
              "config_hash": config_hash({"stages": [s.key for s in r.stages], "propagation": propagation_settings(r.name)})}
             for r in experiment_runs_list()]
-    return {"tables": tables, "runs": runs, "datasets": exp["datasets"],
-            "paper_datasets": exp.get("paper_datasets", {})}
+    return {"tables": tables, "runs": runs, "paper_datasets": exp.get("paper_datasets", {})}
+
+
+def _check_experiments():
+    exp = config.get("experiments")
+    if not exp:
+        return
+    for t, spec in ablation_tables().items():
+        for d in spec["datasets"]:
+            if d not in config["datasets"] or config["datasets"][d]["type"] not in TASK_OF_TYPE:
+                raise ValueError(f"config key experiments.tables.{t}.datasets lists {d!r}, which is not a labelled "
+                                 "dataset in datasets")
+    for run in experiment_runs_list():
+        for t in run.tables:
+            if t not in exp["tables"]:
+                raise ValueError(f"experiments.variants.{run.variant}.tables names table {t!r}, not in experiments.tables")
+    for path in server_scores():
+        if not Path(path).is_file():
+            raise ValueError(f"config key experiments.server_scores: {path!r} does not exist; create it with the "
+                             "header method,dataset,metric,value (see README, YouTube-VOS) or remove the key")
 
 
 def _check_evaluation():
@@ -213,8 +259,6 @@ def index_inputs(wildcards):
 
 def index_args(wildcards):
     """Command-line arguments of `vidcorr index` for a dataset."""
-    import shlex
-
     name = wildcards.dataset
     spec = config["datasets"][name]
     if spec["type"] == "videos":
@@ -242,8 +286,6 @@ wildcard_constraints:
 
 def dataset_args(wildcards):
     """The `<task> --root ... --split ...` part of `vidcorr propagate` and `vidcorr evaluate`."""
-    import shlex
-
     name = wildcards.dataset
     spec = config["datasets"][name]
     opts = spec.get("options", {})
@@ -276,3 +318,6 @@ def all_targets():
     if flow_config()["validation"]:
         targets.append(f"results/flow/{flow_config()['validation']['dataset']}/epe.csv")
     return targets
+
+
+_check_experiments()

@@ -6,18 +6,32 @@ import os
 from pathlib import Path
 
 from ..atomic import atomic_file, write_text
+from ..metrics.summary import HEADLINE
 
 
 def _cell(r: dict, latex: bool = False) -> str:
+    """`ours ± std (paper)`; `server` where a zip awaits the YouTube-VOS server's numbers."""
     pm = r"$\pm$" if latex else "±"
-    ours = f"{100 * r['value']:.1f}" + (f" {pm} {100 * r['std']:.1f}" if r["std"] != "" else "")
+    if r["value"] != "":
+        ours = f"{100 * r['value']:.1f}" + (f" {pm} {100 * r['std']:.1f}" if r["std"] != "" else "")
+    else:
+        ours = "server" if r["submission"] else "–"
     paper = f"{100 * r['paper_value']:.1f}" if r["paper_value"] != "" else "–"
     return f"{ours} ({paper})"
 
 
+def _label(rows: list[dict], label: str) -> str:
+    """Rows our runs fill are marked, so they stand out among the methods a paper compares with."""
+    return f"{label} *" if any(r["row"] == label and r["role"] == "reproduced" for r in rows) else label
+
+
 def _grid(rows: list[dict]) -> tuple[list[str], list[tuple[str, str]], dict]:
+    """Rows, columns and cells. The columns are the paper's: the metrics it prints for a dataset
+    (results/ablation.csv keeps every metric), or the headline ones where it prints none."""
     labels = list(dict.fromkeys(r["row"] for r in rows))
-    columns = list(dict.fromkeys((r["dataset"], r["metric"]) for r in rows))
+    printed = {(r["dataset"], r["metric"]) for r in rows if r["paper_value"] != ""}
+    columns = [(d, m) for d, m in dict.fromkeys((r["dataset"], r["metric"]) for r in rows)
+               if (d, m) in printed or (m in HEADLINE and not any(d == pd for pd, _ in printed))]
     cells = {(r["row"], r["dataset"], r["metric"]): r for r in rows}
     return labels, columns, cells
 
@@ -25,11 +39,17 @@ def _grid(rows: list[dict]) -> tuple[list[str], list[tuple[str, str]], dict]:
 def markdown(table: str, caption: str, rows: list[dict]) -> str:
     labels, columns, cells = _grid(rows)
     head = "| row | " + " | ".join(f"{d} {m}" for d, m in columns) + " |"
-    lines = [f"### {table}: {caption}", "", "Ours × 100, mean ± std over seeds (paper value in brackets).", "",
+    lines = [f"### {table}: {caption}", "",
+             "Ours × 100, mean ± std over seeds (paper value in brackets); * marks the rows our runs fill.", "",
              head, "|---" * (len(columns) + 1) + "|"]
     for label in labels:
-        lines.append(f"| {label} | " + " | ".join(_cell(cells[(label, d, m)]) if (label, d, m) in cells else ""
-                                                  for d, m in columns) + " |")
+        lines.append(f"| {_label(rows, label)} | " + " | ".join(
+            _cell(cells[(label, d, m)]) if (label, d, m) in cells else "" for d, m in columns) + " |")
+    waiting = {(r["row"], z) for r in rows if r["value"] == "" and r["submission"] for z in r["submission"].split()}
+    if waiting:
+        lines += ["", "`server`: submit these zips to the YouTube-VOS challenge server and paste its numbers into "
+                  "the CSV named by experiments.server_scores (README, YouTube-VOS):", ""]
+        lines += [f"- {label}: `{z}`" for label, z in sorted(waiting)]
     return "\n".join(lines) + "\n"
 
 
@@ -42,7 +62,7 @@ def latex(table: str, caption: str, rows: list[dict]) -> str:
     lines = [r"\begin{table}[t]", r"\centering", r"\begin{tabular}{l" + "c" * len(columns) + "}", r"\toprule",
              "Variant & " + " & ".join(f"{_esc(d)} {_esc(m)}" for d, m in columns) + r" \\", r"\midrule"]
     for label in labels:
-        lines.append(_esc(label) + " & " + " & ".join(
+        lines.append(_esc(_label(rows, label)) + " & " + " & ".join(
             _cell(cells[(label, d, m)], latex=True) if (label, d, m) in cells else "" for d, m in columns) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}",
               rf"\caption{{{_esc(table)}: {_esc(caption)}. Ours $\times 100$, mean $\pm$ std over seeds (paper).}}",
@@ -63,7 +83,8 @@ def bars(table: str, caption: str, rows: list[dict], out: str | os.PathLike) -> 
     width = 0.8 / max(len(columns), 1)
     fig, ax = plt.subplots(figsize=(max(5, 1.3 * len(labels)), 3.6))
     for i, (d, m) in enumerate(columns):
-        ys = [cells[(lb, d, m)]["value"] if (lb, d, m) in cells else np.nan for lb in labels]
+        ys = [cells[(lb, d, m)]["value"] if (lb, d, m) in cells and cells[(lb, d, m)]["value"] != "" else np.nan
+              for lb in labels]
         err = [(cells[(lb, d, m)]["std"] or 0) if (lb, d, m) in cells else 0 for lb in labels]
         ax.bar(x + (i - (len(columns) - 1) / 2) * width, ys, width, yerr=err, capsize=2, label=f"{d} {m}")
         paper = [cells[(lb, d, m)]["paper_value"] if (lb, d, m) in cells else "" for lb in labels]

@@ -65,8 +65,10 @@ def _stages(spec: dict, names: list[str], seed: int | None) -> list[Stage]:
 
 
 def named_runs(runs: dict) -> list[Run]:
-    """training.runs: warm-up, inter-video and (when given) MER, each with its own settings."""
-    return [Run(name, _stages(spec, [s for s in STAGES if s in spec], None)) for name, spec in runs.items()]
+    """training.runs: warm-up, inter-video and (when given) MER, each with its own settings, and
+    the run's overrides of the propagation settings (LIIR propagates with its compactness prior)."""
+    return [Run(name, _stages(spec, [s for s in STAGES if s in spec], None), propagation=spec.get("propagation", {}))
+            for name, spec in runs.items()]
 
 
 def experiment_runs(experiments: dict | None) -> list[Run]:

@@ -30,6 +30,8 @@ class Sequence:
     first_frame maps each object id to the index of the frame where it is first labelled
     (0 everywhere for DAVIS; later for YouTube-VOS objects that enter the video late).
     keypoints is (T, J, 2) x/y pixel coordinates for keypoint datasets.
+    instances maps a frame index to a part-instance PNG (VIP's Instance_ids; its .txt beside it
+    gives each id's category and person).
     """
 
     name: str
@@ -37,6 +39,7 @@ class Sequence:
     labels: dict[int, Path] = field(default_factory=dict)
     first_frame: dict[int, int] = field(default_factory=dict)
     keypoints: np.ndarray | None = None
+    instances: dict[int, Path] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.frames)

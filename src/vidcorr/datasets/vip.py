@@ -1,16 +1,46 @@
-"""VIP (Video Instance-level Parsing) layout: Images/<vid>, Category_ids/<vid>, lists/<split>_id.txt.
+"""VIP (Video Instance-level Parsing) layout: Images/<vid>, Category_ids/<vid>, lists/<split>_id.txt,
+and, where the release has them, Instance_ids/<vid>/<frame>.png + .txt (the label folders may sit
+under Annotations/, as in VIP_Fine).
 
-Category_ids PNGs hold 20 classes (0 = background plus 19 human parts). A list line is either a
-video name or <video>/<frame>; the reader keeps the distinct videos in file order.
+Category_ids PNGs hold 20 classes (0 = background plus 19 human parts). An Instance_ids PNG holds
+one id per part of one person; its .txt has a line `id category person` for each id. A list line is
+either a video name or <video>/<frame>; the reader keeps the distinct videos in file order.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+import numpy as np
 
 from .base import DatasetLayoutError, DatasetReader, Sequence, labels_by_frame, sorted_images
+from .masks import read_label
 
 NUM_CLASSES = 20
+
+
+def read_instances(png: str | os.PathLike) -> tuple[np.ndarray, dict[int, tuple[int, int]]]:
+    """A part-instance map and its table: (H, W) ids, id -> (category, person)."""
+    png = Path(png)
+    txt = png.with_suffix(".txt")
+    if not txt.is_file():
+        raise DatasetLayoutError("VIP", txt, "missing instance table", "Each Instance_ids PNG needs its .txt "
+                                 "(lines: id category person)")
+    table = {}
+    for n, line in enumerate(txt.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            iid, category, person = (int(v) for v in line.split()[:3])
+        except ValueError:
+            raise DatasetLayoutError("VIP", txt, f"line {n} is {line!r}, not 'id category person'") from None
+        table[iid] = (category, person)
+    ids = read_label(png)
+    unknown = sorted(set(np.unique(ids).tolist()) - {0} - set(table))
+    if unknown:
+        raise DatasetLayoutError("VIP", png, f"instance ids {unknown[:5]} are not listed in {txt.name}")
+    return ids, table
 
 
 class VIPReader(DatasetReader):
@@ -19,7 +49,11 @@ class VIPReader(DatasetReader):
     def __init__(self, root: str | os.PathLike, split: str = "val"):
         super().__init__(root)
         self.images = self._require(self.root / "Images", "frame folder", "Expected <root>/Images/<video>/<frame>.jpg")
-        self.labels = self._require(self.root / "Category_ids", "part label folder", "Expected <root>/Category_ids/<video>/<frame>.png")
+        annotations = self.root / "Annotations" if (self.root / "Annotations").is_dir() else self.root
+        self.labels = self._require(annotations / "Category_ids", "part label folder",
+                                    "Expected <root>/Category_ids/<video>/<frame>.png")
+        instances = annotations / "Instance_ids"
+        self.instances = instances if instances.is_dir() else None
         split_file = self._require(self.root / "lists" / f"{split}_id.txt", "split list")
         names: dict[str, None] = {}
         for line in split_file.read_text().splitlines():
@@ -36,4 +70,11 @@ class VIPReader(DatasetReader):
         labels = labels_by_frame(self.kind, name, frames, self._require(self.labels / name, f"part labels of video {name}"))
         if 0 not in labels:
             raise DatasetLayoutError(self.kind, self.labels / name / f"{frames[0].stem}.png", "first-frame part label missing")
-        return Sequence(name, frames, labels)
+        instances = {}
+        if self.instances is not None:
+            instances = labels_by_frame(self.kind, name, frames,
+                                        self._require(self.instances / name, f"part instances of video {name}"))
+            if 0 not in instances:
+                raise DatasetLayoutError(self.kind, self.instances / name / f"{frames[0].stem}.png",
+                                         "first-frame part instances missing")
+        return Sequence(name, frames, labels, instances=instances)

@@ -2,6 +2,9 @@
 
 - object masks (DAVIS, YouTube-VOS) and part masks (VIP): indexed PNGs with the DAVIS palette,
   <out>/<seq>/<frame>.png, frame 0 included (it is the given annotation);
+- VIP part instances, where the dataset has them: <out>/<seq>/instances/<frame>.png and a .txt
+  with a line `id category score` per instance, propagated in the same pass as the parts; the
+  score is the mean propagated probability of the instance over the pixels it wins;
 - keypoints (JHMDB): <out>/<seq>/keypoints.npy (T, J, 2) and keypoints.csv (frame, joint, x, y).
 Each sequence folder is written under a temporary name and renamed when complete.
 """
@@ -14,11 +17,13 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import torch
 from tqdm import tqdm
 
 from ..atomic import atomic_dir, atomic_file
 from ..datasets.base import DatasetReader, Sequence
 from ..datasets.masks import write_label
+from ..datasets.vip import read_instances
 from .features import STRIDE
 from .labels import decode_ids, decode_keypoints, heatmaps, one_hot
 from .propagator import Propagator
@@ -44,6 +49,38 @@ def propagate_masks(seq: Sequence, propagator: Propagator, out_dir: Path, num_cl
         write_label(tmp / f"{seq.frames[0].stem}.png", first_ids)
         for t, probs in propagator.run(len(seq), seq.read_frame, one_hot(first_ids, c), given=given):
             write_label(tmp / f"{seq.frames[t].stem}.png", decode_ids(probs))
+
+
+def propagate_parts(seq: Sequence, propagator: Propagator, out_dir: Path, num_classes: int) -> None:
+    """VIP: part classes, and each part instance of frame 0 as a channel of its own, in one pass."""
+    if 0 not in seq.instances:
+        propagate_masks(seq, propagator, out_dir, num_classes)
+        return
+    parts = seq.read_label(0)
+    inst, table = read_instances(seq.instances[0])
+    if inst.shape != parts.shape:
+        raise ValueError(f"sequence {seq.name}: {seq.instances[0]} is {inst.shape[1]}x{inst.shape[0]}, "
+                         f"its part label {parts.shape[1]}x{parts.shape[0]}")
+    ids = np.array([0, *sorted(table)])  # channel k of the instance block holds instance ids[k]
+    compact = np.searchsorted(ids, inst)
+    first = torch.cat([one_hot(parts, num_classes), one_hot(compact, len(ids))])
+    with atomic_dir(out_dir) as tmp:
+        write_label(tmp / f"{seq.frames[0].stem}.png", parts)
+        _write_instances(tmp / "instances" / f"{seq.frames[0].stem}.png", inst,
+                         {i: (table[i][0], 1.0) for i in np.unique(inst) if i})
+        for t, probs in propagator.run(len(seq), seq.read_frame, first):
+            write_label(tmp / f"{seq.frames[t].stem}.png", decode_ids(probs[:num_classes]))
+            inst_probs = probs[num_classes:]
+            win = inst_probs.argmax(0)
+            scores = {int(ids[k]): (table[int(ids[k])][0], float(inst_probs[k][win == k].mean()))
+                      for k in torch.unique(win).tolist() if k}
+            _write_instances(tmp / "instances" / f"{seq.frames[t].stem}.png",
+                             ids[win.cpu().numpy()].astype(np.uint8), scores)
+
+
+def _write_instances(png: Path, ids: np.ndarray, scores: dict[int, tuple[int, float]]) -> None:
+    write_label(png, ids)
+    png.with_suffix(".txt").write_text("".join(f"{i} {c} {s!r}\n" for i, (c, s) in sorted(scores.items())))
 
 
 def propagate_keypoints(seq: Sequence, propagator: Propagator, out_dir: Path, sigma: float) -> None:
@@ -78,6 +115,8 @@ def propagate_dataset(
         seq = reader.sequence(name)
         if kind == "keypoints":
             propagate_keypoints(seq, propagator, out / name, keypoint_sigma)
+        elif kind == "parts":
+            propagate_parts(seq, propagator, out / name, num_classes)
         else:
             propagate_masks(seq, propagator, out / name, num_classes)
     return names

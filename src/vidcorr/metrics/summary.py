@@ -10,9 +10,12 @@ from ..atomic import atomic_file
 from .tables import write_csv
 
 HEADLINE = ["J&F-Mean", "J-Mean", "F-Mean", "mIoU", "PCK@0.1", "PCK@0.2"]
+# every global metric the papers' tables can show (the ablation tables compare them all)
+METRICS = ["J&F-Mean", "J-Mean", "J-Recall", "J-Decay", "F-Mean", "F-Recall", "F-Decay", "mIoU", "AP",
+           "PCK@0.1", "PCK@0.2"]
 
 
-def collect(paths: list[str | os.PathLike]) -> list[dict]:
+def collect(paths: list[str | os.PathLike], metrics: list[str] = HEADLINE) -> list[dict]:
     """Rows (method, dataset, metric, value) from results/metrics/<method>/<dataset>.csv files."""
     rows = []
     for p in map(Path, paths):
@@ -20,7 +23,7 @@ def collect(paths: list[str | os.PathLike]) -> list[dict]:
             glob = next((r for r in csv.DictReader(f) if r.get("Sequence") == "global"), None)
         if glob is None:
             raise ValueError(f"{p}: no 'global' row; is it a vidcorr metrics CSV?")
-        for metric in HEADLINE:
+        for metric in metrics:
             if metric in glob:
                 rows.append({"method": p.parent.name, "dataset": p.stem, "metric": metric, "value": float(glob[metric])})
     return rows

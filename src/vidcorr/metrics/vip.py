@@ -1,6 +1,7 @@
 """VIP part propagation: mean IoU over the 20 classes from one confusion matrix over all
 evaluated frames (every annotated frame but the given first one); classes that never occur in
-ground truth or prediction are NaN and left out of the mean."""
+ground truth or prediction are NaN and left out of the mean. Where the dataset has part instances
+(Instance_ids), also the instance-level AP of vip_instances.py over the same frames."""
 
 from __future__ import annotations
 
@@ -11,14 +12,21 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets.masks import read_label
-from ..datasets.vip import NUM_CLASSES, VIPReader
+from ..datasets.vip import NUM_CLASSES, VIPReader, read_instances
 from .davis import PredictionError
+from .vip_instances import ap_vol, frame_matches, instance_ap
 
 
 @dataclass
 class VIPScores:
     confusion: np.ndarray  # (C, C) rows = ground truth, columns = prediction
     per_sequence: dict[str, float]
+    instance_ap: dict[float, dict[int, float]] | None = None  # IoU threshold -> category -> AP
+
+    @property
+    def ap(self) -> float | None:
+        """AP^r_vol, or None when the dataset has no part instances."""
+        return None if self.instance_ap is None else ap_vol(self.instance_ap)
 
     @property
     def per_class(self) -> np.ndarray:
@@ -41,7 +49,18 @@ def evaluate_vip(root: str | os.PathLike, split: str, results: str | os.PathLike
     results = Path(results)
     total = np.zeros((num_classes, num_classes), np.int64)
     per_sequence = {}
+    matches, counts = [], {}
     for seq in reader:
+        for t, gt_path in sorted(seq.instances.items()):
+            if t == 0:
+                continue
+            gt_ids, gt_table = read_instances(gt_path)
+            pred_ids, pred_table = read_predicted_instances(results / seq.name / "instances" / f"{gt_path.stem}.png",
+                                                            gt_ids.shape)
+            m, c = frame_matches(gt_ids, gt_table, pred_ids, pred_table)
+            matches += m
+            for k, v in c.items():
+                counts[k] = counts.get(k, 0) + v
         conf = np.zeros_like(total)
         for t, gt_path in sorted(seq.labels.items()):
             if t == 0:
@@ -61,4 +80,26 @@ def evaluate_vip(root: str | os.PathLike, split: str, results: str | os.PathLike
                                 minlength=num_classes * num_classes).reshape(num_classes, num_classes)
         total += conf
         per_sequence[seq.name] = float(np.nanmean(iou_per_class(conf))) if conf.any() else float("nan")
-    return VIPScores(total, per_sequence)
+    ap = instance_ap(matches, counts, range(1, num_classes)) if reader.instances is not None else None
+    return VIPScores(total, per_sequence, ap)
+
+
+def read_predicted_instances(png: Path, shape: tuple[int, int]) -> tuple[np.ndarray, dict[int, tuple[int, float]]]:
+    """A propagated part-instance map and its `id category score` lines."""
+    txt = png.with_suffix(".txt")
+    for p in (png, txt):
+        if not p.is_file():
+            raise PredictionError(f"part-instance prediction {p} is missing (propagate with a dataset that has Instance_ids)")
+    ids = read_label(png)
+    if ids.shape != shape:
+        raise PredictionError(f"part-instance prediction {png} is {ids.shape[1]}x{ids.shape[0]}, "
+                              f"the ground truth is {shape[1]}x{shape[0]}")
+    table = {}
+    for n, line in enumerate(txt.read_text().splitlines(), start=1):
+        if line.strip():
+            try:
+                iid, category, score = line.split()[:3]
+                table[int(iid)] = (int(category), float(score))
+            except ValueError:
+                raise PredictionError(f"{txt}, line {n}: {line!r} is not 'id category score'") from None
+    return ids, table

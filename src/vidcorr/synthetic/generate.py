@@ -2,6 +2,7 @@
 
 <root>/JPEGImages/480p, Annotations/480p, ImageSets/2017/val.txt   DAVIS (instance masks)
 <root>/VIP/Images, VIP/Category_ids, VIP/lists/val_id.txt           VIP (part classes)
+<root>/VIP/Instance_ids (<t>.png + <t>.txt)                         VIP (part instances: id = part + 20 * (object - 1))
 <root>/JHMDB/Rename_Images, joint_positions, splits                 JHMDB (keypoint tracks)
 <root>/Flow/<seq>/<t>.flo                                           exact forward flow, gap 1
 <root>/Scenes/<seq>.json                                            the scene: flow for any gap
@@ -38,6 +39,14 @@ def _link(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
+def _write_instances(png: Path, parts: np.ndarray, objects: np.ndarray) -> None:
+    """VIP part instances: one id per (part, object) and the `id category person` table beside it."""
+    ids = np.where(parts > 0, parts.astype(np.int64) + 20 * (objects.astype(np.int64) - 1), 0)
+    write_label(png, ids.astype(np.uint8))
+    lines = [f"{i} {int(parts[ids == i][0])} {int(objects[ids == i][0])}\n" for i in np.unique(ids) if i]
+    png.with_suffix(".txt").write_text("".join(lines))
+
+
 def _write_sequence(root: Path, scene, jpeg_quality: int) -> None:
     name = scene.name
     jpg_dir = root / "JPEGImages" / "480p" / name
@@ -50,6 +59,7 @@ def _write_sequence(root: Path, scene, jpeg_quality: int) -> None:
         write_label(root / "Annotations" / "480p" / name / f"{t:05d}.png", frame.instances)
         _link(jpg, root / "VIP" / "Images" / name / jpg.name)
         write_label(root / "VIP" / "Category_ids" / name / f"{t:05d}.png", frame.parts)
+        _write_instances(root / "VIP" / "Instance_ids" / name / f"{t:05d}.png", frame.parts, frame.instances)
         _link(jpg, root / "JHMDB" / "Rename_Images" / JHMDB_ACTION / name / f"{t + 1:05d}.jpg")
         kps.append(frame.keypoints)
         vis.append(frame.visible)

@@ -31,7 +31,7 @@ class TrainConfig:
     flow_alpha: float = 0.1  # initial alpha (learnable)
     flow_max: float = 20.0  # flow map = (u, v, |flow|) / flow_max, clipped to [-1, 1]
     flow_gap: int = 1  # which stored gap's flow is fused
-    ven: bool = False  # Eq. 6-12: Value Extraction Network
+    ven: bool = False  # Eq. 6-12: Value Extraction Network; today it acts only through the weight map of L_w
     ven_gamma: float = 0.6  # similarity threshold of the potential-value map
     ven_omega: float = 1.0  # weight of the self-similarity term of Eq. 6
     ven_dim: int = 64
@@ -44,7 +44,7 @@ class TrainConfig:
     range_min: float = 2.0  # sampling range bounds, feature pixels
     range_max: float = 12.0
     loss_pos_neg: bool = True  # Eq. 16-17: memory-bank negatives in the softmax (needs bank_frames)
-    loss_weight_map: bool = False  # Eq. 18-20: VEN-weighted smooth L1 (needs ven)
+    loss_weight_map: bool = False  # Eq. 18-20: weighted smooth L1; weights from the VEN, or Eq. 6's map without it
     weight_lambda: float = 1.0  # Eq. 21: L = L_pn + lambda * L_w
     beta_start: float = 0.9  # Eq. 19-20: weight-map bias, target (1) ... background (0)
     beta_end: float = 0.1
@@ -65,9 +65,6 @@ class TrainConfig:
         mer_only = [k for k in ("flow_fusion", "ven", "sampler", "loss_weight_map") if getattr(cfg, k)]
         if cfg.stage != "mer" and mer_only:
             raise ValueError(f"{mer_only} belong to the mer stage; the {cfg.stage} stage cannot use them")
-        if cfg.stage == "mer" and cfg.loss_weight_map != cfg.ven:
-            raise ValueError("the VEN's output is used only by the weight-map loss: set ven and loss_weight_map "
-                             "both true (or both false)")
         if cfg.stage == "mer" and cfg.loss_pos_neg and not cfg.bank_frames:
             raise ValueError("loss_pos_neg takes its negatives from the memory bank: set bank_frames > 0")
         if cfg.stage == "warmup" and cfg.bank_frames:

@@ -7,7 +7,9 @@ this batch (gathered over DDP ranks) into the FIFO bank. A full checkpoint is wr
 epoch; rerunning in the same folder resumes from the last one.
 
 The MER stage adds, each behind its own switch: flow fused into both frames before the encoder,
-the multi-cluster sampler's per-pixel windows for the affinity, and the VEN's weight-map loss.
+the multi-cluster sampler's per-pixel windows for the affinity, and the weight-map loss, whose
+weights come from the VEN or, with the VEN off (MER Table 5A's rows without it), from Eq. 6's
+potential-value map of the detached features.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import csv
 import math
 import os
 import random
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +31,7 @@ from ..atomic import atomic_file
 from ..model import ResNet18Stride4, encoder_config
 from ..model.cluster_sampler import MultiClusterSampler
 from ..model.flow_fusion import FlowFusion
-from ..model.ven import ValueExtractionNetwork
+from ..model.ven import ValueExtractionNetwork, potential_value
 from ..provenance import record
 from . import distributed as dist_utils
 from .config import TrainConfig
@@ -86,7 +89,7 @@ def _mer_heads(cfg: TrainConfig) -> torch.nn.ModuleDict:
     heads = torch.nn.ModuleDict()
     if cfg.flow_fusion:
         heads["fusion"] = FlowFusion(cfg.flow_alpha, cfg.flow_max)
-    if cfg.ven:
+    if cfg.ven and cfg.loss_weight_map:  # the VEN's weight map reaches the loss only through L_w
         heads["ven"] = ValueExtractionNetwork(ResNet18Stride4.out_channels, cfg.ven_dim, cfg.ven_layers,
                                               cfg.ven_gamma, cfg.ven_omega, cfg.radius, cfg.dropkey)
     return heads
@@ -132,7 +135,11 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
     clusters = MultiClusterSampler(cfg.clusters, cfg.sampler_tau, cfg.kmeans_iters, cfg.range_min,
                                   cfg.range_max) if cfg.sampler else None
     ema = copy.deepcopy(model).requires_grad_(False)
-    net, fusion, ven = model, heads["fusion"] if cfg.flow_fusion else None, heads["ven"] if cfg.ven else None
+    fusion, ven = (heads[k] if k in heads else None for k in ("fusion", "ven"))
+    net = model
+    if cfg.ven and not cfg.loss_weight_map:
+        warnings.warn("ven without loss_weight_map: the VEN reaches training only through L_w's weight map, "
+                      "so this stage trains as if ven were false")
     if world > 1:
         net, fusion, ven = (dist_utils.wrap(m, dev) if m is not None else None for m in (net, fusion, ven))
     total = cfg.epochs * cfg.steps_per_epoch
@@ -195,8 +202,9 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
                 compactness=(cfg.compactness_k, cfg.compactness_sigma, cfg.compactness_weight) if cfg.compactness else None,
             )
             total_loss, weighted = losses.total, torch.zeros((), device=dev)
-            if ven is not None:  # Eq. 18-21
-                weights, _ = ven(fq, fr, generator=g)
+            if cfg.loss_weight_map:  # Eq. 18-21
+                weights = ven(fq, fr, generator=g)[0] if ven is not None else potential_value(
+                    fq.detach(), fr.detach(), cfg.ven_gamma, cfg.ven_omega, cfg.radius)
                 beta = beta_at(global_step / max(total - 1, 1), cfg.beta_start, cfg.beta_end, cfg.beta_schedule)
                 weighted = weight_map_loss(losses.prediction, target, normalise_weights(weights, cfg.weight_norm), beta)
                 total_loss = total_loss + cfg.weight_lambda * weighted
