@@ -137,7 +137,7 @@ def ablation_submissions():
 
 def server_scores():
     """The CSV of pasted YouTube-VOS server numbers (experiments.server_scores), if any."""
-    path = config["experiments"].get("server_scores")
+    path = (config.get("experiments") or {}).get("server_scores")
     return [path] if path else []
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..atomic import atomic_file
 from .tables import write_csv
 
-HEADLINE = ["J&F-Mean", "J-Mean", "F-Mean", "mIoU", "PCK@0.1", "PCK@0.2"]
+HEADLINE = ["J&F-Mean", "J-Mean", "F-Mean", "mIoU", "AP", "PCK@0.1", "PCK@0.2"]
 # every global metric the papers' tables can show (the ablation tables compare them all)
 METRICS = ["J&F-Mean", "J-Mean", "J-Recall", "J-Decay", "F-Mean", "F-Recall", "F-Decay", "mIoU", "AP",
            "PCK@0.1", "PCK@0.2"]
