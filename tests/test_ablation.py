@@ -274,3 +274,14 @@ def test_bad_server_scores_name_the_file_and_line(tmp_path, text, message):
     with pytest.raises(ValueError, match=re.escape(message)) as err:
         read_server_scores(path)
     assert str(path) in str(err.value)
+
+
+@pytest.mark.parametrize("line, message", [
+    ("LIIR,t,r,ours,DAVIS-2017 val,J&F-Mean,70.1,src,", "line 2: role 'ours' is not one of"),
+    ("LIIR,t,r,peer,DAVIS-2017 val,J&F-Mean,70.1%,src,", "line 2: value '70.1%' is not a number"),
+])
+def test_bad_paper_values_name_the_line(tmp_path, line, message):
+    path = tmp_path / "paper.csv"
+    path.write_text("paper,table,row,role,dataset,metric,value,source,note\n" + line + "\n")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        read_paper_values(path)

@@ -99,6 +99,35 @@ def test_vip_reads_part_classes_and_the_val_list(tmp_path):
         open_dataset("vip", root, split="train")
 
 
+def test_vip_part_instances_under_annotations_as_in_vip_fine(tmp_path):
+    """VIP_Fine keeps Category_ids and Instance_ids under Annotations/; instance tables must list every id."""
+    import shutil
+
+    from vidcorr.datasets.vip import read_instances
+
+    root, parts = make_vip(tmp_path / "VIP")
+    (root / "Annotations").mkdir()
+    shutil.move(root / "Category_ids", root / "Annotations" / "Category_ids")
+    assert open_dataset("vip", root).sequence("videos1").instances == {}
+    ids = np.zeros_like(parts)
+    ids[:4, :4], ids[6:, 6:] = 3, 23
+    for name in ("videos1", "videos2"):
+        png = root / "Annotations/Instance_ids" / name / f"{0:012d}.png"
+        write_label(png, ids)
+        png.with_suffix(".txt").write_text("3 3 1\n23 3 2\n")
+    seq = open_dataset("vip", root).sequence("videos1")
+    np.testing.assert_array_equal(seq.read_label(1), parts)
+    got, table = read_instances(seq.instances[0])
+    np.testing.assert_array_equal(got, ids)
+    assert table == {3: (3, 1), 23: (3, 2)}
+    png.with_suffix(".txt").write_text("3 3 1\n")
+    with pytest.raises(DatasetLayoutError, match=r"instance ids \[23\] are not listed"):
+        read_instances(png)
+    png.with_suffix(".txt").write_text("3 three 1\n")
+    with pytest.raises(DatasetLayoutError, match="line 1 is '3 three 1', not 'id category person'"):
+        read_instances(png)
+
+
 def test_jhmdb_reads_joint_tracks_and_the_test_split(tmp_path):
     root, pos = make_jhmdb(tmp_path / "JHMDB")
     reader = open_dataset("jhmdb", root, split=1, subset="test")

@@ -109,6 +109,7 @@ def _zip_submission(args) -> int:
 def _evaluate(args) -> int:
     from .metrics import evaluate_davis, evaluate_jhmdb, evaluate_vip
     from .metrics.davis import COLUMNS
+    from .metrics.vip_instances import ap_by_threshold
     from .metrics.tables import sibling, write_csv
 
     if args.task == "davis":
@@ -136,9 +137,9 @@ def _evaluate(args) -> int:
         row = {"Sequence": "global", "mIoU": scores.miou}
         row.update({f"IoU-{c}": float(v) for c, v in enumerate(scores.per_class)})
         if scores.instance_ap is not None:  # AP^r_vol, then AP at each IoU threshold
-            cols[2:2] = ["AP", *[f"AP@{t}" for t in scores.instance_ap]]
-            row.update({"AP": scores.ap, **{f"AP@{t}": float(np.mean(list(v.values()))) if v else float("nan")
-                                            for t, v in scores.instance_ap.items()}})
+            by_threshold = ap_by_threshold(scores.instance_ap)
+            cols[2:2] = ["AP", *[f"AP@{t}" for t in by_threshold]]
+            row.update({"AP": scores.ap, **{f"AP@{t}": v for t, v in by_threshold.items()}})
         write_csv(args.out, cols, [row])
         write_csv(sibling(args.out, "_per_sequence"), ["Sequence", "mIoU"],
                   [{"Sequence": k, "mIoU": v} for k, v in scores.per_sequence.items()])

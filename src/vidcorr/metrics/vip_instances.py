@@ -75,7 +75,11 @@ def instance_ap(matches: list[tuple[int, float, float]], counts: dict[int, int],
     return out
 
 
+def ap_by_threshold(per_threshold: dict[float, dict[int, float]]) -> dict[float, float]:
+    """Threshold -> mean AP over the categories (NaN where no category has ground truth)."""
+    return {t: float(np.mean(list(v.values()))) if v else float("nan") for t, v in per_threshold.items()}
+
+
 def ap_vol(per_threshold: dict[float, dict[int, float]]) -> float:
-    """Mean over thresholds of the mean over categories."""
-    means = [np.mean(list(v.values())) for v in per_threshold.values() if v]
-    return float(np.mean(means)) if means else float("nan")
+    """AP^r_vol: the mean over thresholds of the mean over categories."""
+    return float(np.nanmean(list(ap_by_threshold(per_threshold).values()))) if per_threshold else float("nan")
