@@ -46,7 +46,7 @@ def test_default_dry_run_resolves_the_ablation_dag(tmp_path):
     out = snakemake(tmp_path, "-n", "--configfile", str(REPO / "config.yaml")).stdout
     assert "synthetic_benchmark" in out and "extract_frames" in out and "index_dataset" in out
     assert "rule ablation:" in out and "results/ablation.csv" in out
-    # 32 runs (2 named, 30 variants) but 29 distinct stages: one warm-up, 15 inter-video, 13 MER
+    # 32 runs (2 named, 30 variants) but 29 distinct stages: one warm-up, 14 inter-video, 14 MER
     assert _job_count(out, "train_stage") == 29
     assert _job_count(out, "propagate") == 4 * 3 + 30  # 4 reported methods x 3 datasets + the variants
 
@@ -77,9 +77,9 @@ def test_paper_config_needs_roots_then_resolves_and_indexes(tmp_path):
     dry = snakemake(tmp_path, "-n", "--configfile", paper, "--config", roots).stdout
     assert "index_dataset" in dry and "extract_frames" not in dry and "synthetic_benchmark" not in dry
     assert "propagate" in dry and "metrics_summary" in dry and "train_stage" in dry and "rule ablation:" in dry
-    # per seed: one warm-up however many variants share it, 15 distinct LIIR inter-video stages (the
-    # training-only compactness row shares the full model's), 13 MER stages
-    assert _job_count(dry, "train_stage") == 3 * (1 + 15 + 13)
+    # per seed: one warm-up however many variants share it, 14 distinct inter-video stages (the
+    # compactness rows that differ only at inference share their training), 14 MER stages
+    assert _job_count(dry, "train_stage") == 3 * (1 + 14 + 14)
     # every run is scored on its tables' datasets: 30 variants on DAVIS, the 16 LIIR ones on VIP too,
     # the full LIIR and MER runs on JHMDB and (zipped for the server) on YouTube-VOS val
     assert _job_count(dry, "evaluate") == 3 * (30 + 16 + 2) + 4 * 3  # + baselines and named runs on 3 datasets
