@@ -21,7 +21,7 @@ from vidcorr.train.config import TrainConfig
 from vidcorr.train.lab_dropout import drop_channel
 from vidcorr.train.loop import train
 from vidcorr.train.mer_losses import beta_at, normalise_weights, weight_map_loss
-from vidcorr.train.reconstruction import reconstruction_losses
+from vidcorr.train.reconstruction import RECON_SCALE, reconstruction_losses
 
 
 def test_fusion_with_alpha_zero_is_the_unfused_path():
@@ -95,12 +95,13 @@ def test_kmeans_is_deterministic_for_a_seed():
     assert torch.equal(c1, c2) and torch.equal(a1, a2)
 
 
-def test_uniform_weights_give_plain_smooth_l1():
+def test_uniform_weights_give_the_reconstruction_loss():
+    """Uniform weights (at feature resolution, upsampled) leave the scaled smooth L1 of Eq. 3."""
     torch.manual_seed(0)
     pred, target = torch.randn(3, 1, 8, 8), torch.randn(3, 1, 8, 8)
-    plain = F.smooth_l1_loss(pred, target)
+    plain = F.smooth_l1_loss(RECON_SCALE * pred, RECON_SCALE * target)
     for beta in (0.0, 0.3, 1.0):
-        torch.testing.assert_close(weight_map_loss(pred, target, torch.full((3, 1, 8, 8), 0.7), beta), plain)
+        torch.testing.assert_close(weight_map_loss(pred, target, torch.full((3, 1, 2, 2), 0.7), beta), plain)
     assert beta_at(0, 0.9, 0.1, "linear") == pytest.approx(0.9) and beta_at(1, 0.9, 0.1, "cosine") == pytest.approx(0.1)
     assert beta_at(0.5, 0.9, 0.1, "linear") == pytest.approx(0.5)
     w = normalise_weights(torch.rand(2, 1, 4, 4) * 0.2 + 0.4, "minmax")
@@ -156,14 +157,14 @@ def test_a_short_mer_run_lowers_the_loss(tmp_path, synthetic_root, flow_index):
     index = tmp_path / "index.json"
     index.write_text(json.dumps({"type": "davis", "root": str(synthetic_root), "options": {}}))
     cfg = TrainConfig.from_dict(dict(
-        stage="mer", epochs=1, steps_per_epoch=24, batch_size=4, crop=32, radius=3, lr=1e-3, max_gap=2,
+        stage="mer", epochs=1, steps_per_epoch=48, batch_size=4, crop=32, radius=3, lr=1e-3, max_gap=2,
         bank_frames=8, bank_points=2, flow_fusion=True, ven=True, loss_weight_map=True, sampler=True, clusters=3,
         range_max=6.0))
     train(cfg, [index], tmp_path / "run", device="cpu", flow=[flow_index])
     rows = list(csv.DictReader(open(tmp_path / "run/log.csv")))
     loss = [float(r["loss"]) for r in rows]
-    assert len(loss) == 24 and all(float(r["weight_map"]) > 0 for r in rows)
-    assert np.mean(loss[-6:]) < 0.8 * np.mean(loss[:6]), loss
+    assert len(loss) == 48 and all(float(r["weight_map"]) > 0 for r in rows)
+    assert np.mean(loss[-12:]) < 0.8 * np.mean(loss[:12]), loss
     state = torch.load(tmp_path / "run/final.pt", weights_only=True)
     assert {"fusion.alpha", "ven.head.weight"} <= set(state["heads"])
 

@@ -18,7 +18,7 @@ from vidcorr.model import ResNet18Stride4
 from vidcorr.model.compactness import compactness_heatmap
 from vidcorr.model.position import modulate
 from vidcorr.train.config import TrainConfig
-from vidcorr.train.lab_dropout import drop_channel
+from vidcorr.train.lab_dropout import drop_channel, pick_channels
 from vidcorr.train.loop import train
 from vidcorr.train.memory_bank import MemoryBank
 from vidcorr.model.windows import grid_coords
@@ -33,13 +33,20 @@ def test_encoder_gives_256_channels_at_stride_4_at_any_size(position):
         assert model(torch.randn(1, 3, 50, 70), modulation="shift").shape == (1, 256, 13, 18)
 
 
-def test_lab_dropout_zeroes_only_the_chosen_channel():
+def test_lab_dropout_zeroes_the_chosen_channel_and_rescales_the_rest():
     lab = torch.rand(3, 3, 4, 5) + 0.1
-    out = drop_channel(lab, torch.tensor([0, 2, 1]))
-    for n, c in enumerate([0, 2, 1]):
+    out = drop_channel(lab, torch.tensor([1, 2, 1]))
+    for n, c in enumerate([1, 2, 1]):
         assert (out[n, c] == 0).all()
         others = [k for k in range(3) if k != c]
-        torch.testing.assert_close(out[n, others], lab[n, others])
+        torch.testing.assert_close(out[n, others], 1.5 * lab[n, others])
+
+
+def test_the_bottleneck_drops_a_or_b_never_l_one_channel_per_step():
+    g = torch.Generator().manual_seed(0)
+    picks = [pick_channels(6, g) for _ in range(200)]
+    assert all(len(set(p.tolist())) == 1 for p in picks)  # the whole batch drops the same channel
+    assert {int(p[0]) for p in picks} == {1, 2}
 
 
 def test_circular_shift_keeps_the_layout_and_shuffle_breaks_it():
@@ -132,7 +139,7 @@ TINY = dict(stage="inter", epochs=2, steps_per_epoch=2, batch_size=2, crop=32, r
 
 
 def _log(path):
-    return [{k: float(v) for k, v in r.items()} for r in csv.DictReader(open(path))]
+    return [{k: float(v) if v != "" else None for k, v in r.items()} for r in csv.DictReader(open(path))]
 
 
 def test_same_seed_same_losses_and_resume_matches(tmp_path, synthetic_root):

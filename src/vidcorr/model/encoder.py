@@ -2,7 +2,8 @@
 
 conv1 (7x7, stride 2) -> BN -> ReLU, no max-pool; layer1 at 1/2; layer2 halves once more (its first
 block, the third residual block overall, has stride 2); layer3 keeps 1/4 and widens to 256
-channels; layer4 is dropped.
+channels; layer4 keeps 1/4 and 256 channels (stride 1), as in MAST's and the LIIR port's
+ResNet-18: 8 basic blocks in all.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class ResNet18Stride4(nn.Module):
         self.layer1 = _layer(64, 64, 1)
         self.layer2 = _layer(64, 128, 2)
         self.layer3 = _layer(128, 256, 1)
+        self.layer4 = _layer(256, 256, 1)
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
@@ -46,4 +48,4 @@ class ResNet18Stride4(nn.Module):
         pe = self.position(x.shape[-2], x.shape[-1], x.device)
         if pe is not None:
             x = x + (pe if modulation == "none" else modulate(pe, modulation, generator))
-        return self.layer3(self.layer2(self.layer1(x)))
+        return self.layer4(self.layer3(self.layer2(self.layer1(x))))

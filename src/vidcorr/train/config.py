@@ -50,6 +50,7 @@ class TrainConfig:
     beta_end: float = 0.1
     beta_schedule: str = "linear"  # linear or cosine, over the stage
     weight_norm: str = "minmax"  # minmax or none
+    grad_log_every: int = 10  # log each loss term's gradient norm on the encoder every N steps (0 = never)
     workers: int = 0  # data-loading processes
     seed: int = 0
 

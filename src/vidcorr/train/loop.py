@@ -35,13 +35,25 @@ from ..model.ven import ValueExtractionNetwork, potential_value
 from ..provenance import record
 from . import distributed as dist_utils
 from .config import TrainConfig
+from .curves import TERMS, plot_curve
 from .data import PairDataset, videos_from_indexes
 from .lab_dropout import drop_channel, pick_channels
 from .memory_bank import MemoryBank
 from .mer_losses import beta_at, normalise_weights, weight_map_loss
 from .reconstruction import reconstruction_losses
 
-LOG_COLUMNS = ["global_step", "epoch", "step", "loss", "reconstruction", "compactness", "weight_map", "lr"]
+LOG_COLUMNS = ["global_step", "epoch", "step", "loss", *TERMS, *(f"grad_{t}" for t in TERMS), "lr"]
+
+
+def term_gradient_norms(terms: dict[str, torch.Tensor], params: list[torch.Tensor]) -> dict[str, float]:
+    """L2 norm of each loss term's gradient on the shared (encoder) parameters: which term the
+    encoder actually learns from. Terms that do not reach the parameters get 0."""
+    out = {}
+    for name, term in terms.items():
+        grads = torch.autograd.grad(term, params, retain_graph=True, allow_unused=True) if term.requires_grad else []
+        out[f"grad_{name}"] = float(torch.sqrt(sum((g.float() ** 2).sum() for g in grads if g is not None)
+                                               if any(g is not None for g in grads) else torch.zeros(())))
+    return out
 
 
 @torch.no_grad()
@@ -191,7 +203,7 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
                 fr = F.normalize(net(ri).float(), dim=1)
             size = fq.shape[-2:]
             pick = torch.arange(q.shape[0], device=dev), channel.to(dev)
-            target = F.adaptive_avg_pool2d(q, size)[pick].unsqueeze(1)
+            target = q[pick].unsqueeze(1)  # the dropped channel at input resolution (MAST)
             values = F.adaptive_avg_pool2d(r, size)[pick].unsqueeze(1)
             use_bank = cfg.stage == "inter" or (cfg.stage == "mer" and cfg.loss_pos_neg)
             negs, neg_videos = bank.ordered() if use_bank and bank.filled else (None, None)
@@ -202,12 +214,17 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
                 compactness=(cfg.compactness_k, cfg.compactness_sigma, cfg.compactness_weight) if cfg.compactness else None,
             )
             total_loss, weighted = losses.total, torch.zeros((), device=dev)
+            lam = cfg.weight_lambda
             if cfg.loss_weight_map:  # Eq. 18-21
                 weights = ven(fq, fr, generator=g)[0] if ven is not None else potential_value(
                     fq.detach(), fr.detach(), cfg.ven_gamma, cfg.ven_omega, cfg.radius)
                 beta = beta_at(global_step / max(total - 1, 1), cfg.beta_start, cfg.beta_end, cfg.beta_schedule)
                 weighted = weight_map_loss(losses.prediction, target, normalise_weights(weights, cfg.weight_norm), beta)
-                total_loss = total_loss + cfg.weight_lambda * weighted
+                total_loss = total_loss + lam * weighted
+            grad_norms = {}
+            if cfg.grad_log_every and global_step % cfg.grad_log_every == 0:
+                grad_norms = term_gradient_norms({"reconstruction": losses.reconstruction, "compactness": losses.compactness,
+                                                  "weight_map": lam * weighted}, list(model.parameters()))
             optimizer.zero_grad(set_to_none=True)
             total_loss.backward()
             optimizer.step()
@@ -221,10 +238,11 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
                 bank.push(dist_utils.all_gather_cat(points).cpu(), dist_utils.all_gather_cat(batch["video"].to(dev)).cpu())
             row = {"global_step": global_step, "epoch": epoch, "step": step, "loss": total_loss.item(),
                    "reconstruction": losses.reconstruction.item(), "compactness": losses.compactness.item(),
-                   "weight_map": weighted.item(), "lr": scheduler.get_last_lr()[0]}
+                   "weight_map": weighted.item(), **{f"grad_{t}": grad_norms.get(f"grad_{t}", "") for t in TERMS},
+                   "lr": scheduler.get_last_lr()[0]}
             log_rows.append(row)
             if writer is not None:
-                for key in ("loss", "reconstruction", "compactness", "weight_map", "lr"):
+                for key in ("loss", *TERMS, *grad_norms, "lr"):
                     writer.add_scalar(f"{cfg.stage}/{key}", row[key], global_step)
                 bar.set_postfix(loss=f"{row['loss']:.4f}")
         if rank == 0:
@@ -247,8 +265,6 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
         with atomic_file(final) as tmp:
             torch.save(state, tmp)
         _write_log(out / "log.csv", log_rows)
-        from .curves import plot_curve
-
         plot_curve(log_rows, out / "curve.png", title=f"{out.parent.name}: {cfg.stage} stage")
         writer.close()
     dist_utils.barrier()

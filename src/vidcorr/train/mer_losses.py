@@ -22,6 +22,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from .reconstruction import RECON_SCALE
+
 
 def beta_at(progress: float, start: float, end: float, schedule: str) -> float:
     """beta at a fraction `progress` in [0, 1] of the stage."""
@@ -45,7 +47,11 @@ def normalise_weights(weights: torch.Tensor, mode: str) -> torch.Tensor:
 
 
 def weight_map_loss(prediction: torch.Tensor, target: torch.Tensor, weights: torch.Tensor, beta: float) -> torch.Tensor:
-    """Eq. 18-20: weights (B, 1, h, w) in [0, 1]; equals smooth L1 when the weights are uniform."""
+    """Eq. 18-20: weights (B, 1, h, w) in [0, 1], upsampled to the prediction's size; equals the
+    reconstruction loss (smooth L1 of both sides scaled by RECON_SCALE) when the weights are uniform."""
+    if weights.shape[-2:] != prediction.shape[-2:]:
+        weights = F.interpolate(weights, size=prediction.shape[-2:], mode="bilinear", align_corners=False)
     w = beta * weights + (1 - beta) * (1 - weights)
     w = w / w.mean(dim=(1, 2, 3), keepdim=True).clamp_min(1e-6)
-    return (w * F.smooth_l1_loss(prediction, target, reduction="none")).mean()
+    per_pixel = F.smooth_l1_loss(RECON_SCALE * prediction, RECON_SCALE * target, reduction="none")
+    return (w * per_pixel).mean()

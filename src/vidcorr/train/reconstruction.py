@@ -3,7 +3,11 @@
 Eq. 1  affinity: softmax over reference pixels of the dot products of L2-normalised query and
        reference features divided by a temperature, restricted to a local window;
 Eq. 2  reconstruction: the affinity-weighted sum of the reference's (dropped-channel) pixels;
-Eq. 3  loss: smooth L1 against the query's own pixels of that channel;
+Eq. 3  loss: smooth L1 against the query's own pixels of that channel. As in MAST, the
+       reconstruction (at feature resolution) is upsampled bilinearly to the target's resolution
+       (the input crop) and both sides are scaled by RECON_SCALE = 20, which moves the loss out of
+       smooth L1's quadratic regime so that reconstruction, not the compactness prior, dominates
+       the encoder's gradient;
 Eq. 4-5 inter-video: the softmax denominator also runs over memory-bank negatives from other
        videos, while the numerator (and so the reconstruction) uses reference pixels only;
 Eq. 7-8 compactness: each intra-video affinity map is pulled (L1) towards its mixture of
@@ -20,13 +24,15 @@ import torch.nn.functional as F
 from ..model.compactness import compactness_heatmap
 from ..model.windows import grid_coords, window_mask
 
+RECON_SCALE = 20.0  # MAST: smooth_l1(20 * prediction, 20 * target)
+
 
 @dataclass
 class Losses:
     total: torch.Tensor
     reconstruction: torch.Tensor
     compactness: torch.Tensor
-    prediction: torch.Tensor  # the reconstructed channel (B, 1, h, w)
+    prediction: torch.Tensor  # the reconstructed channel (B, 1, H, W), at the target's resolution
 
 
 def reconstruction_losses(
@@ -35,7 +41,8 @@ def reconstruction_losses(
     negatives: torch.Tensor | None = None, negative_videos: torch.Tensor | None = None, videos: torch.Tensor | None = None,
     compactness: tuple[int, float, float] | None = None,
 ) -> Losses:
-    """fq, fr: (B, D, h, w) L2-normalised features; values, target: (B, 1, h, w).
+    """fq, fr: (B, D, h, w) L2-normalised features; values (B, 1, h, w); target (B, 1, H, W) at
+    feature or input resolution.
 
     negatives (K, D) with their video ids join the denominator, except those of the sample's own
     video. compactness = (k, sigma, weight). `window` (B or 1, HW, HW), e.g. from the
@@ -55,7 +62,9 @@ def reconstruction_losses(
         denom = torch.logsumexp(logits, dim=-1, keepdim=True)
     affinity = torch.exp(logits - denom)  # (B, HW, HW), rows sum to <= 1
     recon = torch.bmm(affinity, values.reshape(b, h * w, 1)).reshape(b, 1, h, w)
-    rec = F.smooth_l1_loss(recon, target)
+    if recon.shape[-2:] != target.shape[-2:]:
+        recon = F.interpolate(recon, size=target.shape[-2:], mode="bilinear", align_corners=False)
+    rec = F.smooth_l1_loss(RECON_SCALE * recon, RECON_SCALE * target)
     comp = torch.zeros((), device=fq.device)
     if compactness is not None:
         k, sigma, weight = compactness
