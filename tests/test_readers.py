@@ -138,3 +138,39 @@ def test_jhmdb_reads_joint_tracks_and_the_test_split(tmp_path):
     scipy.io.savemat(root / "joint_positions/run/clip_b/joint_positions.mat", {"pos_img": pos[:, :, :3]})
     with pytest.raises(DatasetLayoutError, match="pos_img covers 3 frames but .* holds 4"):
         reader.sequence("run/clip_b")
+
+
+def test_sequences_and_exclude_hold_out_dev_sequences(tmp_path, synthetic_root):
+    from vidcorr.metrics import evaluate_davis
+
+    root = synthetic_root
+    names = open_dataset("davis", root).names()
+    assert len(names) >= 2
+    assert open_dataset("davis", root, sequences=[names[1]]).names() == [names[1]]
+    assert open_dataset("davis", root, exclude=[names[0]]).names() == names[1:]
+    with pytest.raises(DatasetLayoutError, match=r"sequences \['nope'\] are not in the split"):
+        open_dataset("davis", root, exclude=["nope"])
+    with pytest.raises(DatasetLayoutError, match="no sequence left"):
+        open_dataset("davis", root, exclude=names)
+    # evaluation scores only the kept sequences: predictions of the others may be absent
+    gt = root / "Annotations/480p" / names[1]
+    pred = tmp_path / "pred" / names[1]
+    pred.mkdir(parents=True)
+    for png in gt.glob("*.png"):
+        (pred / png.name).write_bytes(png.read_bytes())
+    scores = evaluate_davis(root, "val", tmp_path / "pred", sequences=[names[1]])
+    assert [s.name for s in scores.sequences] == [names[1]] and scores.global_scores["J&F-Mean"] == 1.0
+
+
+def test_the_dev_config_holds_out_five_train20_sequences():
+    """workflow/configs/cpu_dev.yaml trains on 15 train20 sequences and scores the other 5."""
+    import yaml
+
+    from conftest import REPO
+
+    root = shared("davis2016-train20")
+    datasets = yaml.safe_load((REPO / "workflow/configs/cpu_dev.yaml").read_text())["datasets"]
+    train = open_dataset("davis", root, **datasets["davis_train15"]["options"]).names()
+    dev = open_dataset("davis", root, **datasets["davis_dev"]["options"]).names()
+    assert len(train) == 15 and len(dev) == 5 and not set(train) & set(dev)
+    assert sorted(train + dev) == DAVIS_TRAIN20

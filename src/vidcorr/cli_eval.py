@@ -45,7 +45,8 @@ def _reader(args):
 
     kind = TASKS[args.task][0]
     if args.task == "davis":
-        return open_dataset("davis", args.davis_root, split=args.split, year=args.year)
+        return open_dataset("davis", args.davis_root, split=args.split, year=args.year, sequences=args.sequences,
+                            exclude=args.exclude)
     if args.task == "jhmdb":
         return open_dataset("jhmdb", args.root, split=int(args.split), subset=args.subset)
     return open_dataset(kind, args.root, split=args.split)
@@ -113,7 +114,8 @@ def _evaluate(args) -> int:
     from .metrics.tables import sibling, write_csv
 
     if args.task == "davis":
-        scores = evaluate_davis(args.davis_root, args.split, args.results, year=args.year, workers=args.workers)
+        scores = evaluate_davis(args.davis_root, args.split, args.results, year=args.year, workers=args.workers,
+                                sequences=args.sequences, exclude=args.exclude)
         rows = [{"Sequence": "global", **scores.global_scores}]
         rows += [{"Sequence": k, **v} for k, v in scores.per_object.items()]
         write_csv(args.out, ["Sequence", *COLUMNS], rows)
@@ -164,6 +166,8 @@ def _dataset_args(p: argparse.ArgumentParser, task: str) -> None:
         p.add_argument("--davis-root", required=True, help="DAVIS-layout folder with ImageSets/<year>/<split>.txt")
         p.add_argument("--split", required=True)
         p.add_argument("--year", default="2017")
+        p.add_argument("--sequences", nargs="+", default=None, help="only these sequences of the split")
+        p.add_argument("--exclude", nargs="+", default=None, help="drop these sequences of the split")
     else:
         p.add_argument("--root", required=True)
         p.add_argument("--split", default={"ytvos": "valid", "vip": "val", "jhmdb": "1"}[task])

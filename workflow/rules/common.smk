@@ -292,7 +292,8 @@ def dataset_args(wildcards):
     root = shlex.quote(config["roots"][name])
     task = task_of(name)
     if task == "davis":
-        return f"davis --davis-root {root} --split {opts.get('split', 'val')} --year {opts.get('year', 2017)}"
+        subset = "".join(f" --{k} " + " ".join(map(shlex.quote, opts[k])) for k in ("sequences", "exclude") if k in opts)
+        return f"davis --davis-root {root} --split {opts.get('split', 'val')} --year {opts.get('year', 2017)}{subset}"
     if task == "jhmdb":
         return f"jhmdb --root {root} --split {opts.get('split', 1)} --subset {opts.get('subset', 'test')}"
     return f"{task} --root {root} --split {opts.get('split', 'valid' if task == 'ytvos' else 'val')}"

@@ -18,13 +18,14 @@ READERS = {
 }
 
 
-def open_dataset(kind: str, root, **options) -> DatasetReader:
-    """Open a dataset of `kind` (davis, ytvos, vip, jhmdb, frames) at `root`."""
+def open_dataset(kind: str, root, sequences=None, exclude=None, **options) -> DatasetReader:
+    """Open a dataset of `kind` (davis, ytvos, vip, jhmdb, frames) at `root`; `sequences` keeps
+    only those of the split, `exclude` drops some (held-out dev sequences)."""
     try:
         cls = READERS[kind]
     except KeyError:
         raise ValueError(f"unknown dataset type {kind!r}; choose one of {sorted(READERS)}") from None
-    return cls(root, **options)
+    return cls(root, **options).select(sequences, exclude)
 
 
 __all__ = ["DatasetLayoutError", "DatasetReader", "Sequence", "READERS", "open_dataset"]

@@ -91,6 +91,19 @@ class DatasetReader:
     def sequence(self, name: str) -> Sequence:
         raise NotImplementedError
 
+    def select(self, sequences: list[str] | None = None, exclude: list[str] | None = None) -> "DatasetReader":
+        """Keep only `sequences` (in the split's order) and drop `exclude`; names the split lacks are an error."""
+        if sequences is None and exclude is None:
+            return self
+        unknown = sorted((set(sequences or []) | set(exclude or [])) - set(self._names))
+        if unknown:
+            raise DatasetLayoutError(self.kind, self.root, f"sequences {unknown} are not in the split",
+                                     "Check the `sequences` / `exclude` options")
+        self._names = [n for n in self._names if (sequences is None or n in sequences) and n not in (exclude or [])]
+        if not self._names:
+            raise DatasetLayoutError(self.kind, self.root, "no sequence left after `sequences` / `exclude`")
+        return self
+
     def _require(self, path: Path, what: str, hint: str = "") -> Path:
         if not path.exists():
             raise DatasetLayoutError(self.kind, path, f"missing {what}", hint)

@@ -99,9 +99,13 @@ def evaluate_davis(
     year: str | int = 2017,
     resolution: str = "480p",
     workers: int = 1,
+    sequences: list[str] | None = None,
+    exclude: list[str] | None = None,
 ) -> DavisScores:
-    """Evaluate <results_dir>/<seq>/<frame>.png for every sequence of ImageSets/<year>/<split>.txt."""
-    reader = DavisReader(davis_root, split=split, year=year, resolution=resolution, require_frames=False)
+    """Evaluate <results_dir>/<seq>/<frame>.png for every sequence of ImageSets/<year>/<split>.txt
+    (or the `sequences` of it, less `exclude`)."""
+    reader = DavisReader(davis_root, split=split, year=year, resolution=resolution,
+                         require_frames=False).select(sequences, exclude)
     results_dir = Path(results_dir)
     jobs = []
     for name in reader.names():
