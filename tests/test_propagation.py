@@ -222,3 +222,19 @@ def test_input_scale_tracks_at_half_resolution_and_answers_at_native_size():
     last = len(frames) - 1
     assert out[last].shape == (2, 64, 96)
     assert _iou(out[last].argmax(0).numpy() == 1, masks[last] == 1) > 0.7
+
+
+@pytest.mark.parametrize("settings, expected", [
+    ({}, [0, 19, 18, 17, 16, 15]),  # first frame + the last five
+    ({"short_term_stride": 2, "keep_frames": [5]}, [0, 5, 19, 17, 15]),  # MAST / LIIR: {0, 5, t-1, t-3, t-5}
+    ({"first_frames": 2, "short_term": 3}, [0, 1, 19, 18, 17]),  # MER's long-term first frames
+])
+def test_memory_schedules(settings, expected):
+    from vidcorr.inference.memory import Memory
+
+    memory = Memory(PropagationConfig.from_dict(settings))
+    for t in range(20):  # what frame 20 is matched against
+        memory.add(t, torch.zeros(1), torch.zeros(1), annotated=t == 0)
+    assert [e[0] for e in memory.entries()] == expected
+    with pytest.raises(ValueError, match="short_term_stride must be >= 1"):
+        PropagationConfig.from_dict({"keep_frames": [0]})

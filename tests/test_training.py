@@ -175,3 +175,11 @@ def test_ddp_with_two_gloo_processes_matches_one_process(tmp_path):
     for name, p in model.named_parameters():
         torch.testing.assert_close(got["grads"][name], p.grad, rtol=1e-4, atol=1e-6)
     assert got["gathered"].tolist() == [[0.0] * 3] * 2 + [[1.0] * 3] * 2
+
+
+def test_step_schedule_decays_like_mast():
+    from vidcorr.train.loop import _schedule
+
+    cfg = TrainConfig.from_dict({"schedule": "step", "decay_at": [0.5, 0.75], "decay_factor": 0.5})
+    f = _schedule(cfg, 100)
+    assert [f(s) for s in (0, 49, 50, 74, 75, 99)] == [1, 1, 0.5, 0.5, 0.25, 0.25]

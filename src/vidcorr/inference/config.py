@@ -13,6 +13,8 @@ class PropagationConfig:
     first_frame: bool = True  # long-term memory: the first (annotated) frame
     first_frames: int = 1  # MER long-term memory: also keep the predictions of frames 1 .. N-1 for good
     short_term: int = 5  # short-term memory: the previous N frames' predictions
+    short_term_stride: int = 1  # use every k-th of them, newest first (MAST / LIIR: 5 and 2 -> t-1, t-3, t-5)
+    keep_frames: tuple[int, ...] = ()  # predictions of these frames stay in memory for good (MAST / LIIR: 5)
     long_term_every: int | None = None  # also keep every N-th past prediction as long-term memory
     long_term_size: int = 0  # at most this many such frames (oldest dropped first)
     compactness: bool = False  # replace the affinity by its mixture of Gaussians around top peaks
@@ -30,7 +32,12 @@ class PropagationConfig:
         unknown = sorted(set(d) - known)
         if unknown:
             raise ValueError(f"unknown propagation setting(s) {unknown}; known: {sorted(known)}")
-        return cls(**d)
+        if "keep_frames" in d:
+            d["keep_frames"] = tuple(d["keep_frames"] or ())
+        cfg = cls(**d)
+        if cfg.short_term_stride < 1 or any(t < 1 for t in cfg.keep_frames):
+            raise ValueError("short_term_stride must be >= 1 and keep_frames frame indices >= 1 (frame 0 is first_frame)")
+        return cfg
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,6 +1,8 @@
 """Reference memory: permanent frames (the annotated first frame, any frame where new objects
-were given, and with `first_frames` > 1 the predictions of the first frames, MER's long-term
-memory), short-term frames (the last N predictions) and optional periodic long-term frames."""
+were given, with `first_frames` > 1 the predictions of the first frames, MER's long-term memory,
+and the predictions of `keep_frames`, MAST's frame 5), short-term frames (the last N predictions,
+every `short_term_stride`-th of them used: MAST's t-1, t-3, t-5) and optional periodic long-term
+frames."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ class Memory:
                 return
             self.permanent.append(entry)
             return
-        if t < self.cfg.first_frames:
+        if t < self.cfg.first_frames or t in self.cfg.keep_frames:
             self.permanent.append(entry)
             return
         self.short.append(entry)
@@ -37,7 +39,8 @@ class Memory:
 
     def entries(self) -> list[tuple[int, torch.Tensor, torch.Tensor]]:
         seen, out = set(), []
-        for entry in [*self.permanent, *self.long, *self.short]:
+        short = list(self.short)[::-1][::self.cfg.short_term_stride]  # newest first
+        for entry in [*self.permanent, *self.long, *short]:
             if entry[0] not in seen:
                 seen.add(entry[0])
                 out.append(entry)

@@ -12,7 +12,9 @@ class TrainConfig:
     steps_per_epoch: int = 50
     batch_size: int = 8  # global batch, split over DDP ranks
     lr: float = 1e-3
-    schedule: str = "constant"  # constant or cosine
+    schedule: str = "constant"  # constant, cosine, or step (MAST: x decay_factor at each of decay_at)
+    decay_at: tuple[float, ...] = (0.4, 0.6, 0.8)  # step schedule: fractions of the stage's steps
+    decay_factor: float = 0.5
     crop: int = 64  # square training crop (pixels)
     max_gap: int = 10  # reference frame at most this many frames from the query
     radius: int = 6  # local window (feature pixels) for the training affinity
@@ -60,6 +62,8 @@ class TrainConfig:
         unknown = sorted(set(d) - {f.name for f in fields(cls)})
         if unknown:
             raise ValueError(f"unknown training setting(s) {unknown}")
+        if "decay_at" in d:
+            d["decay_at"] = tuple(d["decay_at"])
         cfg = cls(**d)
         if cfg.stage not in ("warmup", "inter", "mer"):
             raise ValueError(f"training stage must be warmup, inter or mer, not {cfg.stage!r}")

@@ -91,8 +91,10 @@ def _set_rng_state(state: dict) -> None:
 def _schedule(cfg: TrainConfig, total: int):
     if cfg.schedule == "cosine":
         return lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / max(total, 1)))
+    if cfg.schedule == "step":  # MAST halves the lr at fixed points of its schedule
+        return lambda s: cfg.decay_factor ** sum(s >= f * total for f in cfg.decay_at)
     if cfg.schedule != "constant":
-        raise ValueError(f"unknown schedule {cfg.schedule!r}; use constant or cosine")
+        raise ValueError(f"unknown schedule {cfg.schedule!r}; use constant, cosine or step")
     return lambda s: 1.0
 
 
