@@ -225,9 +225,9 @@ def test_input_scale_tracks_at_half_resolution_and_answers_at_native_size():
 
 
 @pytest.mark.parametrize("settings, expected", [
-    ({}, [0, 19, 18, 17, 16, 15]),  # first frame + the last five
-    ({"short_term_stride": 2, "keep_frames": [5]}, [0, 5, 19, 17, 15]),  # MAST / LIIR: {0, 5, t-1, t-3, t-5}
-    ({"first_frames": 2, "short_term": 3}, [0, 1, 19, 18, 17]),  # MER's long-term first frames
+    ({}, [0, 15, 16, 17, 18, 19]),  # first frame + the last five
+    ({"short_term_stride": 2, "keep_frames": [5]}, [0, 5, 15, 17, 19]),  # MAST / LIIR: {0, 5, t-5, t-3, t-1}
+    ({"first_frames": 2, "short_term": 3}, [0, 1, 17, 18, 19]),  # MER's long-term first frames
 ])
 def test_memory_schedules(settings, expected):
     from vidcorr.inference.memory import Memory

@@ -39,7 +39,7 @@ class Memory:
 
     def entries(self) -> list[tuple[int, torch.Tensor, torch.Tensor]]:
         seen, out = set(), []
-        short = list(self.short)[::-1][::self.cfg.short_term_stride]  # newest first
+        short = list(self.short)[::-1][::self.cfg.short_term_stride][::-1]  # every k-th back from the newest
         for entry in [*self.permanent, *self.long, *short]:
             if entry[0] not in seen:
                 seen.add(entry[0])
