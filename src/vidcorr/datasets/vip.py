@@ -15,9 +15,29 @@ from pathlib import Path
 import numpy as np
 
 from .base import DatasetLayoutError, DatasetReader, Sequence, labels_by_frame, sorted_images
-from .masks import read_label
+from .masks import read_label, write_label
 
 NUM_CLASSES = 20
+
+
+def instance_table(txt: Path, third: type, header: str) -> dict[int, tuple[int, int | float]]:
+    """Lines `id category <third>` of a part-instance table (the third column: the person in the
+    ground truth, the score in a prediction) -> id -> (category, third); ValueError names the line."""
+    table = {}
+    for n, line in enumerate(txt.read_text().splitlines(), start=1):
+        if line.strip():
+            try:
+                iid, category, value = line.split()[:3]
+                table[int(iid)] = (int(category), third(value))
+            except ValueError:
+                raise ValueError(f"line {n} is {line!r}, not '{header}'") from None
+    return table
+
+
+def write_instances(png: Path, ids: np.ndarray, table: dict[int, tuple[int, int | float]]) -> None:
+    """A part-instance map and its `id category <person or score>` table beside it."""
+    write_label(png, ids)
+    png.with_suffix(".txt").write_text("".join(f"{i} {c} {v!r}\n" for i, (c, v) in sorted(table.items())))
 
 
 def read_instances(png: str | os.PathLike) -> tuple[np.ndarray, dict[int, tuple[int, int]]]:
@@ -27,15 +47,10 @@ def read_instances(png: str | os.PathLike) -> tuple[np.ndarray, dict[int, tuple[
     if not txt.is_file():
         raise DatasetLayoutError("VIP", txt, "missing instance table", "Each Instance_ids PNG needs its .txt "
                                  "(lines: id category person)")
-    table = {}
-    for n, line in enumerate(txt.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            iid, category, person = (int(v) for v in line.split()[:3])
-        except ValueError:
-            raise DatasetLayoutError("VIP", txt, f"line {n} is {line!r}, not 'id category person'") from None
-        table[iid] = (category, person)
+    try:
+        table = instance_table(txt, int, "id category person")
+    except ValueError as e:
+        raise DatasetLayoutError("VIP", txt, str(e)) from None
     ids = read_label(png)
     unknown = sorted(set(np.unique(ids).tolist()) - {0} - set(table))
     if unknown:

@@ -23,7 +23,7 @@ from tqdm import tqdm
 from ..atomic import atomic_dir, atomic_file
 from ..datasets.base import DatasetReader, Sequence
 from ..datasets.masks import write_label
-from ..datasets.vip import read_instances
+from ..datasets.vip import read_instances, write_instances
 from .features import STRIDE
 from .labels import decode_ids, decode_keypoints, heatmaps, one_hot
 from .propagator import Propagator
@@ -66,21 +66,16 @@ def propagate_parts(seq: Sequence, propagator: Propagator, out_dir: Path, num_cl
     first = torch.cat([one_hot(parts, num_classes), one_hot(compact, len(ids))])
     with atomic_dir(out_dir) as tmp:
         write_label(tmp / f"{seq.frames[0].stem}.png", parts)
-        _write_instances(tmp / "instances" / f"{seq.frames[0].stem}.png", inst,
-                         {i: (table[i][0], 1.0) for i in np.unique(inst) if i})
+        write_instances(tmp / "instances" / f"{seq.frames[0].stem}.png", inst,
+                        {int(i): (table[i][0], 1.0) for i in np.unique(inst) if i})
         for t, probs in propagator.run(len(seq), seq.read_frame, first):
             write_label(tmp / f"{seq.frames[t].stem}.png", decode_ids(probs[:num_classes]))
             inst_probs = probs[num_classes:]
             win = inst_probs.argmax(0)
             scores = {int(ids[k]): (table[int(ids[k])][0], float(inst_probs[k][win == k].mean()))
                       for k in torch.unique(win).tolist() if k}
-            _write_instances(tmp / "instances" / f"{seq.frames[t].stem}.png",
-                             ids[win.cpu().numpy()].astype(np.uint8), scores)
-
-
-def _write_instances(png: Path, ids: np.ndarray, scores: dict[int, tuple[int, float]]) -> None:
-    write_label(png, ids)
-    png.with_suffix(".txt").write_text("".join(f"{i} {c} {s!r}\n" for i, (c, s) in sorted(scores.items())))
+            write_instances(tmp / "instances" / f"{seq.frames[t].stem}.png",
+                            ids[win.cpu().numpy()].astype(np.uint8), scores)
 
 
 def propagate_keypoints(seq: Sequence, propagator: Propagator, out_dir: Path, sigma: float) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets.masks import read_label
-from ..datasets.vip import NUM_CLASSES, VIPReader, read_instances
+from ..datasets.vip import NUM_CLASSES, VIPReader, instance_table, read_instances
 from .davis import PredictionError
 from .vip_instances import ap_vol, frame_matches, instance_ap
 
@@ -94,12 +94,7 @@ def read_predicted_instances(png: Path, shape: tuple[int, int]) -> tuple[np.ndar
     if ids.shape != shape:
         raise PredictionError(f"part-instance prediction {png} is {ids.shape[1]}x{ids.shape[0]}, "
                               f"the ground truth is {shape[1]}x{shape[0]}")
-    table = {}
-    for n, line in enumerate(txt.read_text().splitlines(), start=1):
-        if line.strip():
-            try:
-                iid, category, score = line.split()[:3]
-                table[int(iid)] = (int(category), float(score))
-            except ValueError:
-                raise PredictionError(f"{txt}, line {n}: {line!r} is not 'id category score'") from None
-    return ids, table
+    try:
+        return ids, instance_table(txt, float, "id category score")
+    except ValueError as e:
+        raise PredictionError(f"{txt}: {e}") from None

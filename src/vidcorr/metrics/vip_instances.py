@@ -31,18 +31,17 @@ def frame_matches(gt_ids: np.ndarray, gt_table: dict[int, tuple[int, ...]], pred
     inter = np.bincount(pred_ids.astype(np.int64).ravel() * n_gt + gt_ids.astype(np.int64).ravel(),
                         minlength=n_pred * n_gt).reshape(n_pred, n_gt)
     area_pred, area_gt = inter.sum(1), inter.sum(0)
-    counts: dict[int, int] = {}
+    truths: dict[int, list[int]] = {}  # category -> its ground-truth ids present in the frame
     for g, (category, *_) in gt_table.items():
         if 0 < g < n_gt and area_gt[g] > 0:
-            counts[category] = counts.get(category, 0) + 1
+            truths.setdefault(category, []).append(g)
     matches = []
     for p, (category, score) in pred_table.items():
         if not 0 < p < n_pred or area_pred[p] == 0:
             continue  # listed but absent from the map: no pixels, no instance
-        same = [g for g, (c, *_) in gt_table.items() if c == category and 0 < g < n_gt and area_gt[g] > 0]
-        ious = [inter[p, g] / (area_pred[p] + area_gt[g] - inter[p, g]) for g in same]
+        ious = [inter[p, g] / (area_pred[p] + area_gt[g] - inter[p, g]) for g in truths.get(category, [])]
         matches.append((category, float(score), max(ious, default=0.0)))
-    return matches, counts
+    return matches, {c: len(g) for c, g in truths.items()}
 
 
 def voc_ap(recall: np.ndarray, precision: np.ndarray) -> float:

@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from ..atomic import atomic_dir, write_json
 from ..datasets.masks import write_label
+from ..datasets.vip import write_instances
 from ..flo import write_flo
 from ..provenance import record
 from .render import forward_flow, render_frame
@@ -42,9 +43,8 @@ def _link(src: Path, dst: Path) -> None:
 def _write_instances(png: Path, parts: np.ndarray, objects: np.ndarray) -> None:
     """VIP part instances: one id per (part, object) and the `id category person` table beside it."""
     ids = np.where(parts > 0, parts.astype(np.int64) + 20 * (objects.astype(np.int64) - 1), 0)
-    write_label(png, ids.astype(np.uint8))
-    lines = [f"{i} {int(parts[ids == i][0])} {int(objects[ids == i][0])}\n" for i in np.unique(ids) if i]
-    png.with_suffix(".txt").write_text("".join(lines))
+    write_instances(png, ids.astype(np.uint8),
+                    {int(i): (int(parts[ids == i][0]), int(objects[ids == i][0])) for i in np.unique(ids) if i})
 
 
 def _write_sequence(root: Path, scene, jpeg_quality: int) -> None:

@@ -149,8 +149,7 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
     clusters = MultiClusterSampler(cfg.clusters, cfg.sampler_tau, cfg.kmeans_iters, cfg.range_min,
                                   cfg.range_max) if cfg.sampler else None
     ema = copy.deepcopy(model).requires_grad_(False)
-    fusion, ven = (heads[k] if k in heads else None for k in ("fusion", "ven"))
-    net = model
+    net, fusion, ven = model, *(heads[k] if k in heads else None for k in ("fusion", "ven"))
     if cfg.ven and not cfg.loss_weight_map:
         warnings.warn("ven without loss_weight_map: the VEN reaches training only through L_w's weight map, "
                       "so this stage trains as if ven were false")
