@@ -20,7 +20,7 @@ from vidcorr.model.ven import ValueExtractionNetwork, potential_value
 from vidcorr.train.config import TrainConfig
 from vidcorr.train.lab_dropout import drop_channel
 from vidcorr.train.loop import train
-from vidcorr.train.mer_losses import beta_at, normalise_weights, weight_map_loss
+from vidcorr.train.mer_losses import beta_at, normalise_weights, positive_negative_loss, weight_map_loss
 from vidcorr.train.reconstruction import RECON_SCALE, reconstruction_losses
 
 
@@ -108,7 +108,9 @@ def test_uniform_weights_give_the_reconstruction_loss():
     assert w.amin() == 0 and w.amax() == 1
 
 
-def test_fused_loss_gradients_reach_encoder_fusion_and_ven():
+def test_fused_loss_gradients_reach_encoder_and_fusion_but_not_the_weights():
+    """L_w and L_pn train the encoder and the fusion's alpha; the weight map is a constant of the
+    loss, so re-weighting pixels cannot lower it."""
     torch.manual_seed(0)
     enc, ven, fusion = ResNet18Stride4(), ValueExtractionNetwork(radius=3), FlowFusion(alpha=0.1)
     q, r = torch.randn(2, 3, 32, 32), torch.randn(2, 3, 32, 32)
@@ -119,15 +121,44 @@ def test_fused_loss_gradients_reach_encoder_fusion_and_ven():
     pick = torch.arange(2), channel
     target, values = F.adaptive_avg_pool2d(q, 8)[pick][:, None], F.adaptive_avg_pool2d(r, 8)[pick][:, None]
     sampling = MultiClusterSampler(clusters=3)(fq.detach(), fr.detach())
-    losses = reconstruction_losses(fq, fr, values, target, radius=3, temperature=0.07, window=sampling.window,
-                                   negatives=F.normalize(torch.randn(6, 256), dim=1),
-                                   negative_videos=torch.tensor([5, 5, 6, 6, 7, 7]), videos=torch.tensor([0, 1]))
-    weights, _ = ven(fq, fr)
-    total = losses.total + weight_map_loss(losses.prediction, target, normalise_weights(weights, "minmax"), 0.9)
+    losses = reconstruction_losses(fq, fr, values, target, radius=3, temperature=0.07, window=sampling.window)
+    with torch.no_grad():
+        weights, _ = ven(fq, fr)
+    pn = positive_negative_loss(fq, fr, losses.affinity, F.normalize(torch.randn(6, 256), dim=1),
+                                torch.tensor([5, 5, 6, 6, 7, 7]), torch.tensor([0, 1]), 0.07)
+    total = pn + weight_map_loss(losses.prediction, target, normalise_weights(weights, "minmax"), 0.9)
     total.backward()
     assert enc.conv1.weight.grad.abs().sum() > 0
     assert fusion.alpha.grad.abs() > 0
-    assert ven.head.weight.grad.abs().sum() > 0 and ven.to_q.weight.grad.abs().sum() > 0
+    assert all(p.grad is None for p in ven.parameters())
+
+
+def test_ven_attends_with_frame_features_over_the_value_encoding():
+    """Eq. 10-12: Q and K come from the target's features. With Eq. 6's map the same, other
+    target features change the weight map; the reference enters only through V."""
+    torch.manual_seed(0)
+    ven = ValueExtractionNetwork(radius=2, dropkey=0.0).eval()
+    assert ven.to_q.in_channels == ven.to_k.in_channels == 256
+    f = F.normalize(torch.randn(1, 256, 6, 6), dim=1)
+    g = f.flatten(2)[:, :, torch.randperm(36)].reshape(1, 256, 6, 6)  # the same pixels, moved
+    ven.to_q.weight.data.mul_(100)  # attention sharp enough for the features' layout to show
+    (w1, v1), (w2, v2) = ven(f, f), ven(g, g)
+    torch.testing.assert_close(v1, v2)  # random features match only themselves: the same V
+    assert not torch.allclose(w1, w2, atol=1e-4)  # so only the features' Q and K can tell them apart
+
+
+def test_positive_negative_loss_prefers_the_positive_and_skips_own_video():
+    """Eq. 17: low when the query matches its positive and differs from the negatives; a negative
+    of the sample's own video does not count."""
+    q = F.normalize(torch.randn(1, 8, 2, 2), dim=1)
+    affinity = torch.eye(4)[None]  # each pixel's positive is the reference pixel at its place
+    others = F.normalize(torch.randn(3, 8), dim=1)
+    good = positive_negative_loss(q, q, affinity, others, torch.tensor([1, 1, 1]), torch.tensor([0]), 0.07)
+    copies = q.flatten(2)[0].T  # negatives equal to the queries themselves
+    bad = positive_negative_loss(q, q, affinity, copies, torch.tensor([1, 1, 1, 1]), torch.tensor([0]), 0.07)
+    own = positive_negative_loss(q, q, affinity, copies, torch.tensor([0, 0, 0, 0]), torch.tensor([0]), 0.07)
+    assert good < 0.5 * bad
+    assert own == pytest.approx(0.0, abs=1e-6)
 
 
 def test_mer_switches_are_checked():
@@ -157,16 +188,24 @@ def test_a_short_mer_run_lowers_the_loss(tmp_path, synthetic_root, flow_index):
     index = tmp_path / "index.json"
     index.write_text(json.dumps({"type": "davis", "root": str(synthetic_root), "options": {}}))
     cfg = TrainConfig.from_dict(dict(
-        stage="mer", epochs=1, steps_per_epoch=48, batch_size=4, crop=32, radius=3, lr=1e-3, max_gap=2,
+        stage="mer", epochs=2, steps_per_epoch=24, batch_size=4, crop=32, radius=3, lr=1e-3, max_gap=2,
         bank_frames=8, bank_points=2, flow_fusion=True, ven=True, loss_weight_map=True, sampler=True, clusters=3,
         range_max=6.0))
     train(cfg, [index], tmp_path / "run", device="cpu", flow=[flow_index])
     rows = list(csv.DictReader(open(tmp_path / "run/log.csv")))
     loss = [float(r["loss"]) for r in rows]
     assert len(loss) == 48 and all(float(r["weight_map"]) > 0 for r in rows)
-    assert np.mean(loss[-12:]) < 0.8 * np.mean(loss[:12]), loss
+    assert all(float(r["pos_neg"]) > 0 for r in rows[3:])  # once the bank holds other videos
+    # L_w replaces the plain smooth L1 (logged, not optimised); Eq. 21 plus compactness (off here)
+    for r in rows:
+        assert float(r["loss"]) == pytest.approx(float(r["weight_map"]) + float(r["pos_neg"]), rel=1e-5)
+    wm = [float(r["weight_map"]) for r in rows]
+    assert np.mean(wm[-12:]) < 0.8 * np.mean(wm[:12]), wm
     state = torch.load(tmp_path / "run/final.pt", weights_only=True)
     assert {"fusion.alpha", "ven.head.weight"} <= set(state["heads"])
+    first = torch.load(tmp_path / "run/epoch_001.pt", weights_only=True)
+    assert not state["encoder"]["conv1.weight"].equal(first["encoder"]["conv1.weight"])
+    assert state["heads"]["ven.to_q.weight"].equal(first["heads"]["ven.to_q.weight"])  # no gradient, no change
 
 
 def test_weight_map_without_the_ven_weights_by_the_potential_value_map(tmp_path, synthetic_root):

@@ -1,5 +1,5 @@
 """MER's Value Extraction Network (Eq. 6-12): where in the target frame the objects worth
-reconstructing are, as a per-pixel weight map that the fused loss uses (Eq. 18).
+reconstructing are, as a per-pixel weight map that the fused loss uses (Eq. 18-20).
 
 Eq. 6   potential value V_i = sum_{j in W(i)} M(q_i, r_j) - omega * M(q_i, q_i), with M(a, b) the
         cosine similarity where it exceeds gamma (0 elsewhere) and W(i) the local window;
@@ -8,9 +8,15 @@ Eq. 7   embedding: 1x1 convolution of V to `ven_dim` channels.
 Eq. 8   encoding: `ven_layers` blocks of 3x3 convolution, BatchNorm, ReLU (the layer count is
         not given in the paper; config key `ven_layers`).
 Eq. 9   absolute position: a fixed 2-D sinusoidal encoding added to the encoded map.
-Eq. 10  queries and keys from the encoded map, values from the encoder's features.
+Eq. 10  queries and keys projected from the target frame's features, applied to the value
+        encoding E: the frame decides which pixels share evidence, E carries the evidence.
 Eq. 11  attention over all pixels; DropKey masks random logits (rate `dropkey`) in training only.
-Eq. 12  weight map: sigmoid of a 1x1 convolution of the attended features, (B, 1, h, w).
+Eq. 12  weight map: sigmoid of a 1x1 convolution of the attended encoding (plus E), (B, 1, h, w).
+
+The training loop runs the network without gradient: a map that weights the loss it is trained
+by would learn to lower that loss by moving weight onto easy pixels, not onto the objects. Its
+parameters therefore keep their seeded initialisation, and the map still follows training
+through its inputs, the encoder's features (Eq. 6's V and the attention's queries and keys).
 """
 
 from __future__ import annotations
@@ -58,9 +64,8 @@ class ValueExtractionNetwork(nn.Module):
         self.encode = nn.Sequential(*[nn.Sequential(nn.Conv2d(dim, dim, 3, padding=1, bias=False),
                                                     nn.BatchNorm2d(dim), nn.ReLU(inplace=True))
                                       for _ in range(layers)])
-        self.to_q = nn.Conv2d(dim, dim, 1)
-        self.to_k = nn.Conv2d(dim, dim, 1)
-        self.to_v = nn.Conv2d(feat_dim, dim, 1)
+        self.to_q = nn.Conv2d(feat_dim, dim, 1)
+        self.to_k = nn.Conv2d(feat_dim, dim, 1)
         self.head = nn.Conv2d(dim, 1, 1)
 
     def forward(self, fq: torch.Tensor, fr: torch.Tensor, generator: torch.Generator | None = None):
@@ -68,13 +73,12 @@ class ValueExtractionNetwork(nn.Module):
         b, _, h, w = fq.shape
         v = potential_value(fq, fr, self.gamma, self.omega, self.radius)
         e = self.encode(self.embed(v)) + sinusoidal_position(self.dim, h, w, fq.device)
-        q, k = self.to_q(e).flatten(2), self.to_k(e).flatten(2)
-        vals = self.to_v(fq).flatten(2)
+        q, k = self.to_q(fq).flatten(2), self.to_k(fq).flatten(2)
         logits = torch.einsum("bci,bcj->bij", q, k) / math.sqrt(self.dim)
         if self.training and self.dropkey > 0:
             drop = torch.rand(logits.shape, generator=generator).to(logits.device) < self.dropkey
             drop &= ~torch.eye(h * w, dtype=torch.bool, device=logits.device)  # no row loses every key
             logits = logits.masked_fill(drop, float("-inf"))
         attn = torch.softmax(logits, dim=-1)
-        out = torch.einsum("bij,bcj->bci", attn, vals).reshape(b, self.dim, h, w)
+        out = torch.einsum("bij,bcj->bci", attn, e.flatten(2)).reshape(b, self.dim, h, w)
         return torch.sigmoid(self.head(out + e)), v

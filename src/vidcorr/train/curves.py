@@ -10,7 +10,7 @@ import numpy as np
 
 from ..atomic import atomic_file
 
-TERMS = ("reconstruction", "compactness", "weight_map")
+TERMS = ("reconstruction", "compactness", "weight_map", "pos_neg")
 
 
 def plot_curve(rows: list[dict], out: str | os.PathLike, title: str = "") -> None:
@@ -26,7 +26,7 @@ def plot_curve(rows: list[dict], out: str | os.PathLike, title: str = "") -> Non
     ax = axes[0, 0]
     for key in ("loss", *TERMS):
         y = np.array([float(r.get(key, 0.0)) for r in rows])
-        if key in ("compactness", "weight_map") and not y.any():
+        if key in TERMS[1:] and not y.any():
             continue
         ax.plot(steps, y, alpha=0.3, lw=0.8)
         k = max(1, len(y) // 20)

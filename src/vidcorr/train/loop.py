@@ -7,9 +7,11 @@ this batch (gathered over DDP ranks) into the FIFO bank. A full checkpoint is wr
 epoch; rerunning in the same folder resumes from the last one.
 
 The MER stage adds, each behind its own switch: flow fused into both frames before the encoder,
-the multi-cluster sampler's per-pixel windows for the affinity, and the weight-map loss, whose
-weights come from the VEN or, with the VEN off (MER Table 5A's rows without it), from Eq. 6's
-potential-value map of the detached features.
+the multi-cluster sampler's per-pixel windows for the affinity, the positive-negative loss
+against the memory bank (its reconstruction stays intra-video), and the weight-map loss in place
+of the plain smooth L1, whose weights come from the VEN or, with the VEN off (MER Table 5A's
+rows without it), from Eq. 6's potential-value map. Either map is computed without gradient
+(model/ven.py says why).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from .curves import TERMS, plot_curve
 from .data import PairDataset, videos_from_indexes
 from .lab_dropout import drop_channel, pick_channels
 from .memory_bank import MemoryBank
-from .mer_losses import beta_at, normalise_weights, weight_map_loss
+from .mer_losses import beta_at, normalise_weights, positive_negative_loss, weight_map_loss
 from .reconstruction import reconstruction_losses
 
 LOG_COLUMNS = ["global_step", "epoch", "step", "loss", *TERMS, *(f"grad_{t}" for t in TERMS), "lr"]
@@ -105,7 +107,8 @@ def _mer_heads(cfg: TrainConfig) -> torch.nn.ModuleDict:
         heads["fusion"] = FlowFusion(cfg.flow_alpha, cfg.flow_max)
     if cfg.ven and cfg.loss_weight_map:  # the VEN's weight map reaches the loss only through L_w
         heads["ven"] = ValueExtractionNetwork(ResNet18Stride4.out_channels, cfg.ven_dim, cfg.ven_layers,
-                                              cfg.ven_gamma, cfg.ven_omega, cfg.radius, cfg.dropkey)
+                                              cfg.ven_gamma, cfg.ven_omega, cfg.radius,
+                                              cfg.dropkey).requires_grad_(False)
     return heads
 
 
@@ -154,9 +157,9 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
         warnings.warn("ven without loss_weight_map: the VEN reaches training only through L_w's weight map, "
                       "so this stage trains as if ven were false")
     if world > 1:
-        net, fusion, ven = (dist_utils.wrap(m, dev) if m is not None else None for m in (net, fusion, ven))
+        net, fusion = (dist_utils.wrap(m, dev) if m is not None else None for m in (net, fusion))
     total = cfg.epochs * cfg.steps_per_epoch
-    optimizer = torch.optim.Adam([*model.parameters(), *heads.parameters()], lr=cfg.lr)
+    optimizer = torch.optim.Adam([p for p in (*model.parameters(), *heads.parameters()) if p.requires_grad], lr=cfg.lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(cfg, total))
     bank = MemoryBank(cfg.bank_frames, cfg.bank_points, ResNet18Stride4.out_channels)
 
@@ -211,21 +214,26 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
             losses = reconstruction_losses(
                 fq, fr, values, target, radius=cfg.radius, temperature=cfg.temperature,
                 window=clusters(fq.detach(), fr.detach(), g).window if clusters is not None else None,
-                negatives=negs, negative_videos=neg_videos, videos=batch["video"],
+                negatives=negs if cfg.stage == "inter" else None, negative_videos=neg_videos, videos=batch["video"],
                 compactness=(cfg.compactness_k, cfg.compactness_sigma, cfg.compactness_weight) if cfg.compactness else None,
             )
-            total_loss, weighted = losses.total, torch.zeros((), device=dev)
-            lam = cfg.weight_lambda
-            if cfg.loss_weight_map:  # Eq. 18-21
-                weights = ven(fq, fr, generator=g)[0] if ven is not None else potential_value(
-                    fq.detach(), fr.detach(), cfg.ven_gamma, cfg.ven_omega, cfg.radius)
+            objective = {"compactness": losses.compactness}
+            if cfg.loss_weight_map:  # Eq. 18-20, in place of the plain smooth L1
+                with torch.no_grad():
+                    weights = ven(fq, fr, generator=g)[0] if ven is not None else potential_value(
+                        fq, fr, cfg.ven_gamma, cfg.ven_omega, cfg.radius)
                 beta = beta_at(global_step / max(total - 1, 1), cfg.beta_start, cfg.beta_end, cfg.beta_schedule)
-                weighted = weight_map_loss(losses.prediction, target, normalise_weights(weights, cfg.weight_norm), beta)
-                total_loss = total_loss + lam * weighted
+                objective["weight_map"] = cfg.weight_lambda * weight_map_loss(
+                    losses.prediction, target, normalise_weights(weights, cfg.weight_norm), beta)
+            else:
+                objective["reconstruction"] = losses.reconstruction
+            if cfg.stage == "mer" and negs is not None:  # Eq. 17
+                objective["pos_neg"] = positive_negative_loss(fq, fr, losses.affinity, negs, neg_videos,
+                                                              batch["video"], cfg.temperature)
+            total_loss = sum(objective.values())
             grad_norms = {}
             if cfg.grad_log_every and global_step % cfg.grad_log_every == 0:
-                grad_norms = term_gradient_norms({"reconstruction": losses.reconstruction, "compactness": losses.compactness,
-                                                  "weight_map": lam * weighted}, list(model.parameters()))
+                grad_norms = term_gradient_norms(objective, list(model.parameters()))
             optimizer.zero_grad(set_to_none=True)
             total_loss.backward()
             optimizer.step()
@@ -238,8 +246,9 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
                 points = torch.gather(fe, 2, idx.to(dev)[:, None, :].expand(-1, fe.shape[1], -1)).transpose(1, 2)
                 bank.push(dist_utils.all_gather_cat(points).cpu(), dist_utils.all_gather_cat(batch["video"].to(dev)).cpu())
             row = {"global_step": global_step, "epoch": epoch, "step": step, "loss": total_loss.item(),
-                   "reconstruction": losses.reconstruction.item(), "compactness": losses.compactness.item(),
-                   "weight_map": weighted.item(), **{f"grad_{t}": grad_norms.get(f"grad_{t}", "") for t in TERMS},
+                   **{t: objective[t].item() if t in objective else 0.0 for t in TERMS},
+                   "reconstruction": losses.reconstruction.item(),  # logged even where L_w replaces it
+                   **{f"grad_{t}": grad_norms.get(f"grad_{t}", "") for t in TERMS},
                    "lr": scheduler.get_last_lr()[0]}
             log_rows.append(row)
             if writer is not None:

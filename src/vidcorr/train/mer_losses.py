@@ -1,10 +1,13 @@
 """MER's fused loss (Eq. 16-21).
 
-Eq. 16-17 positive-negative reconstruction: the affinity's softmax runs over the current video's
-          reference pixels (positives, inside the sampler's window) and memory-bank pixels of
-          other videos (negatives); the reconstruction uses the positives. This is
-          `reconstruction_losses` with negatives and the sampler's window.
-Eq. 18    weight-map loss: smooth L1 per pixel, weighted by the normalised VEN output.
+Eq. 16-17 positive-negative loss, a term of its own: each query pixel's unique positive is its
+          reconstruction in feature space (the affinity-weighted sum of the reference's features
+          inside the window, the sampler's when it is on), its negatives are the memory-bank
+          pixels of other videos; the loss is the cross-entropy of picking the positive among
+          them. The reconstruction itself stays intra-video (unlike LIIR's Eq. 4-5, whose
+          negatives only enlarge the reconstruction's softmax).
+Eq. 18    weight-map loss: smooth L1 per pixel, weighted by the normalised VEN output; it replaces
+          the plain smooth L1 of the reconstruction (section 3.4.2), it is not added to it.
 Eq. 19-20 the weight map is blended with its complement by beta: w = beta * W + (1 - beta) *
           (1 - W), so beta near 1 favours the target (high W) and beta near 0 the background.
           Chosen here (config keys `beta_start`, `beta_end`, `beta_schedule`): beta moves from
@@ -12,7 +15,7 @@ Eq. 19-20 the weight map is blended with its complement by beta: w = beta * W + 
           (config key `weight_norm`): `minmax` rescales W to [0, 1] per frame, `none` keeps the
           sigmoid output; the blended weights are then divided by their mean, so uniform weights
           give exactly the plain smooth L1.
-Eq. 21    L = L_pn + lambda * L_w.
+Eq. 21    L = L_pn + lambda * L_w (+ the compactness prior, which the MER baseline keeps).
 """
 
 from __future__ import annotations
@@ -55,3 +58,17 @@ def weight_map_loss(prediction: torch.Tensor, target: torch.Tensor, weights: tor
     w = w / w.mean(dim=(1, 2, 3), keepdim=True).clamp_min(1e-6)
     per_pixel = F.smooth_l1_loss(RECON_SCALE * prediction, RECON_SCALE * target, reduction="none")
     return (w * per_pixel).mean()
+
+
+def positive_negative_loss(fq: torch.Tensor, fr: torch.Tensor, affinity: torch.Tensor, negatives: torch.Tensor,
+                           negative_videos: torch.Tensor, videos: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Eq. 17. fq, fr (B, D, h, w) L2-normalised; affinity (B, HW, HW) intra-video, rows summing to
+    1; negatives (K, D) with their video ids; a sample's own video is never its negative."""
+    b, d = fq.shape[:2]
+    q = fq.flatten(2).transpose(1, 2)  # (B, HW, D)
+    positive = F.normalize(torch.bmm(affinity, fr.flatten(2).transpose(1, 2)), dim=-1)
+    pos = (q * positive).sum(-1, keepdim=True) / temperature  # (B, HW, 1)
+    neg = torch.einsum("bqd,kd->bqk", q, negatives.to(fq)) / temperature
+    own = negative_videos.to(fq.device)[None, :] == videos.to(fq.device)[:, None]  # (B, K)
+    neg = neg.masked_fill(own[:, None, :], float("-inf"))
+    return (torch.logsumexp(torch.cat([pos, neg], dim=-1), dim=-1, keepdim=True) - pos).mean()

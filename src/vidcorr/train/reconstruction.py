@@ -33,6 +33,7 @@ class Losses:
     reconstruction: torch.Tensor
     compactness: torch.Tensor
     prediction: torch.Tensor  # the reconstructed channel (B, 1, H, W), at the target's resolution
+    affinity: torch.Tensor  # (B, HW, HW) over reference pixels; with negatives, rows sum to < 1
 
 
 def reconstruction_losses(
@@ -71,4 +72,4 @@ def reconstruction_losses(
         intra = torch.softmax(logits, dim=-1)
         heat = compactness_heatmap(intra.detach(), grid_coords(h, w, fq.device), k, sigma, valid=window)
         comp = weight * (intra - heat).abs().sum(-1).mean()
-    return Losses(rec + comp, rec, comp, recon)
+    return Losses(rec + comp, rec, comp, recon, affinity)
