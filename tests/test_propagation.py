@@ -20,7 +20,7 @@ from vidcorr.inference.matching import transfer_labels
 from vidcorr.model import ResNet18Stride4, save_encoder
 
 
-def _brute(q, k, lab, cfg):
+def _brute(q, k, lab, cfg, long_term=(False, False)):
     """Per query pixel: all candidates of all memory frames, in plain loops."""
     d, h, w = q.shape
     out = torch.zeros(lab.shape[1], h, w)
@@ -28,9 +28,10 @@ def _brute(q, k, lab, cfg):
         for x in range(w):
             logits, labels, where = [], [], []
             for m in range(k.shape[0]):
+                radius = cfg.long_term_radius if long_term[m] else cfg.radius
                 for yy in range(h):
                     for xx in range(w):
-                        if cfg.radius is None or (abs(yy - y) <= cfg.radius and abs(xx - x) <= cfg.radius):
+                        if radius is None or (abs(yy - y) <= radius and abs(xx - x) <= radius):
                             logits.append(q[:, y, x] @ k[m, :, yy, xx] / cfg.temperature)
                             labels.append(lab[m, :, yy, xx])
                             where.append((m, xx, yy))
@@ -53,19 +54,26 @@ def _brute(q, k, lab, cfg):
     return out
 
 
-@pytest.mark.parametrize("cfg", [
-    PropagationConfig(radius=2, tile=4, topk=5, temperature=0.1),
-    PropagationConfig(radius=None, topk=5, temperature=0.1, chunk_elements=500),
-    PropagationConfig(radius=2, tile=3, compactness=True, compactness_k=2, compactness_sigma=1.5, temperature=0.1),
-    PropagationConfig(radius=None, compactness=True, compactness_k=2, compactness_sigma=1.5, temperature=0.1,
-                      chunk_elements=3000),
+@pytest.mark.parametrize("cfg,long_term", [
+    (PropagationConfig(radius=2, tile=4, topk=5, temperature=0.1), (False, False)),
+    (PropagationConfig(radius=None, topk=5, temperature=0.1, chunk_elements=500), (False, False)),
+    (PropagationConfig(radius=2, tile=3, compactness=True, compactness_k=2, compactness_sigma=1.5, temperature=0.1),
+     (False, False)),
+    (PropagationConfig(radius=None, compactness=True, compactness_k=2, compactness_sigma=1.5, temperature=0.1,
+                       chunk_elements=3000), (False, False)),
+    # long-term frames searched wider than short-term ones, in both layouts
+    (PropagationConfig(radius=1, long_term_radius=3, tile=4, topk=5, temperature=0.1), (True, False)),
+    (PropagationConfig(radius=2, long_term_radius=None, topk=5, temperature=0.1, chunk_elements=500), (True, False)),
+    (PropagationConfig(radius=1, long_term_radius=None, compactness=True, compactness_k=2, compactness_sigma=1.5,
+                       temperature=0.1, chunk_elements=3000), (False, True)),
 ])
-def test_matching_equals_brute_force(cfg):
+def test_matching_equals_brute_force(cfg, long_term):
     g = torch.Generator().manual_seed(0)
     q = torch.nn.functional.normalize(torch.randn(8, 7, 9, generator=g), dim=0)
     k = torch.nn.functional.normalize(torch.randn(2, 8, 7, 9, generator=g), dim=1)
     lab = torch.softmax(torch.randn(2, 3, 7, 9, generator=g), 1)
-    torch.testing.assert_close(transfer_labels(q, k, lab, cfg), _brute(q, k, lab, cfg), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(transfer_labels(q, k, lab, cfg, list(long_term)), _brute(q, k, lab, cfg, long_term),
+                               atol=1e-5, rtol=1e-5)
 
 
 def test_480p_matching_stays_in_bounded_memory():
@@ -234,7 +242,9 @@ def test_memory_schedules(settings, expected):
 
     memory = Memory(PropagationConfig.from_dict(settings))
     for t in range(20):  # what frame 20 is matched against
-        memory.add(t, torch.zeros(1), torch.zeros(1), annotated=t == 0)
+        memory.add(t, torch.zeros(1, 1, 1), torch.zeros(1, 1, 1), annotated=t == 0)
     assert [e[0] for e in memory.entries()] == expected
+    long_term = dict(zip(expected, memory.tensors()[2]))  # searched within long_term_radius
+    assert [t for t, far in long_term.items() if far] == [t for t in expected if t < 15]
     with pytest.raises(ValueError, match="short_term_stride must be >= 1"):
         PropagationConfig.from_dict({"keep_frames": [0]})

@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, fields
 
 @dataclass(frozen=True)
 class PropagationConfig:
-    radius: int | None = 12  # local window radius in feature pixels; None = the whole frame
+    radius: int | None = 12  # local window radius in feature pixels (short-term memory); None = the whole frame
+    long_term_radius: int | None = 12  # the same for long-term memory (first, kept and periodic frames)
     topk: int = 10  # candidates kept per query pixel over all memory frames
     temperature: float = 0.05  # softmax temperature of the affinity
     first_frame: bool = True  # long-term memory: the first (annotated) frame

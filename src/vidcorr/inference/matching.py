@@ -1,10 +1,14 @@
 """Label transfer from memory frames to a query frame through feature affinity.
 
-Two layouts of the same computation, both with bounded memory:
-- windowed (radius R): the query is cut into T x T tiles; each tile is matched against the
-  (T + 2R)^2 key tile around it in every memory frame, and pairs farther apart than R on either
-  axis are masked out. No HW x HW affinity is ever built.
-- global (radius None): queries are matched against every key, a chunk of queries at a time.
+Short-term memory frames are searched within `radius`, long-term ones (the annotated first frame,
+kept and periodic frames: far back in time, so the object may have moved far) within
+`long_term_radius`; None means the whole frame. Two layouts of the same computation, both with
+bounded memory:
+- windowed (every radius finite, R the largest): the query is cut into T x T tiles; each tile is
+  matched against the (T + 2R)^2 key tile around it in every memory frame, and pairs farther
+  apart than that frame's radius on either axis are masked out. No HW x HW affinity is built.
+- global (some radius None): queries are matched against every key, a chunk of queries at a
+  time, and pairs beyond a frame's finite radius are masked out.
 Within a batch the affinity is either sparsified to the top-k candidates and softmax-normalised,
 or (compactness prior) replaced by a mixture of Gaussians centred on each memory frame's top peaks
 and weighted by them.
@@ -37,7 +41,7 @@ def _aggregate(logits: torch.Tensor, labels: torch.Tensor, coords: torch.Tensor,
     return (weights.unsqueeze(-1) * picked).sum(2)
 
 
-def _global(query, keys, labels, cfg) -> torch.Tensor:
+def _global(query, keys, labels, cfg, radii) -> torch.Tensor:
     d, h, w = query.shape
     m, c = keys.shape[0], labels.shape[1]
     n = h * w
@@ -50,26 +54,32 @@ def _global(query, keys, labels, cfg) -> torch.Tensor:
     chunk = max(1, cfg.chunk_elements // per_query)
     out = torch.empty(n, c, device=query.device)
     q = q / cfg.temperature
+    bounded = [(i, r) for i, r in enumerate(radii) if r is not None]
     for s in range(0, n, chunk):
         logits = torch.einsum("qd,mdn->qmn", q[s: s + chunk], k)
+        if bounded:
+            apart = (coords[s: s + chunk, None, :] - coords[None, :, :]).abs().amax(-1)  # (chunk, N), Chebyshev
+            for i, r in bounded:
+                logits[:, i].masked_fill_(apart > r, float("-inf"))
         out[s: s + chunk] = _aggregate(logits.unsqueeze(0), lab, coords, cfg)[0]
     return out.t().reshape(c, h, w)
 
 
-def _window_mask(t: int, r: int, device) -> torch.Tensor:
-    """(T*T, S*S) True where a key-tile position lies within r of the query-tile position on both axes."""
+def _window_mask(t: int, r: int, within: int, device) -> torch.Tensor:
+    """(T*T, S*S), S = T + 2r: True where a key-tile position lies within `within` of the
+    query-tile position on both axes."""
     s = t + 2 * r
     qy, qx = torch.meshgrid(torch.arange(t, device=device), torch.arange(t, device=device), indexing="ij")
     ky, kx = torch.meshgrid(torch.arange(s, device=device), torch.arange(s, device=device), indexing="ij")
     dy = ky.reshape(1, -1) - r - qy.reshape(-1, 1)
     dx = kx.reshape(1, -1) - r - qx.reshape(-1, 1)
-    return (dy.abs() <= r) & (dx.abs() <= r)
+    return (dy.abs() <= within) & (dx.abs() <= within)
 
 
-def _windowed(query, keys, labels, cfg) -> torch.Tensor:
+def _windowed(query, keys, labels, cfg, radii) -> torch.Tensor:
     d, h, w = query.shape
     m, c = keys.shape[0], labels.shape[1]
-    t, r = cfg.tile, cfg.radius
+    t, r = cfg.tile, max(radii)
     s = t + 2 * r
     ph, pw = (-h) % t, (-w) % t
     nty, ntx = (h + ph) // t, (w + pw) // t
@@ -80,7 +90,8 @@ def _windowed(query, keys, labels, cfg) -> torch.Tensor:
     k = F.pad(keys, pad)
     lab = F.pad(labels, pad)
     valid = F.pad(torch.ones(h, w, dtype=torch.bool, device=dev), pad)
-    window = _window_mask(t, r, dev)
+    masks = {ri: _window_mask(t, r, ri, dev) for ri in set(radii)}
+    window = torch.stack([masks[ri] for ri in radii], 1).view(1, t * t, m, s * s)
     ys, xs = torch.meshgrid(torch.arange(s, device=dev), torch.arange(s, device=dev), indexing="ij")
     coords = torch.stack([xs.reshape(-1), ys.reshape(-1)], -1).float()
     out = torch.empty(nty, ntx, t * t, c, device=dev)
@@ -91,14 +102,18 @@ def _windowed(query, keys, labels, cfg) -> torch.Tensor:
         lt = lab[:, :, rows].unfold(3, s, t).permute(3, 0, 2, 4, 1).reshape(ntx, m, s * s, c)
         vt = valid[rows].unfold(1, s, t).permute(1, 0, 2).reshape(ntx, 1, 1, s * s)
         logits = torch.bmm(q[ty], kt).view(ntx, t * t, m, s * s)
-        logits.masked_fill_(~(window.view(1, t * t, 1, s * s) & vt), float("-inf"))
+        logits.masked_fill_(~(window & vt), float("-inf"))
         out[ty] = _aggregate(logits, lt, coords, cfg)
     out = out.reshape(nty, ntx, t, t, c).permute(4, 0, 2, 1, 3).reshape(c, nty * t, ntx * t)
     return out[:, :h, :w]
 
 
-def transfer_labels(query: torch.Tensor, keys: torch.Tensor, labels: torch.Tensor, cfg: PropagationConfig) -> torch.Tensor:
-    """Labels (C, h, w) for the query frame from memory keys (M, D, h, w) and labels (M, C, h, w)."""
-    if cfg.radius is None:
-        return _global(query, keys, labels, cfg)
-    return _windowed(query, keys, labels, cfg)
+def transfer_labels(query: torch.Tensor, keys: torch.Tensor, labels: torch.Tensor, cfg: PropagationConfig,
+                    long_term: list[bool] | None = None) -> torch.Tensor:
+    """Labels (C, h, w) for the query frame from memory keys (M, D, h, w) and labels (M, C, h, w);
+    long_term[i] says memory frame i is searched within cfg.long_term_radius (default: none is)."""
+    long_term = long_term or [False] * keys.shape[0]
+    radii = [cfg.long_term_radius if far else cfg.radius for far in long_term]
+    if any(r is None for r in radii):
+        return _global(query, keys, labels, cfg, radii)
+    return _windowed(query, keys, labels, cfg, radii)

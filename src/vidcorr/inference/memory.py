@@ -46,10 +46,12 @@ class Memory:
                 out.append(entry)
         return out
 
-    def tensors(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Keys (M, D, h, w) and labels (M, C, h, w); labels are widened if classes were added."""
+    def tensors(self) -> tuple[torch.Tensor, torch.Tensor, list[bool]]:
+        """Keys (M, D, h, w), labels (M, C, h, w) (widened if classes were added) and, per frame,
+        whether it is long-term memory (searched within `long_term_radius`)."""
         entries = self.entries()
         c = max(e[2].shape[0] for e in entries)
         keys = torch.stack([e[1] for e in entries])
         labels = torch.stack([torch.nn.functional.pad(e[2], (0, 0, 0, 0, 0, c - e[2].shape[0])) for e in entries])
-        return keys, labels
+        short = {e[0] for e in self.short}
+        return keys, labels, [e[0] not in short for e in entries]

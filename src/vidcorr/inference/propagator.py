@@ -73,8 +73,8 @@ class Propagator:
         memory.add(0, key, low.to(self.device), annotated=True)
         for t in range(1, num_frames):
             query, key = self._encode(read_frame(t))
-            keys, labels = memory.tensors()
-            low = transfer_labels(query, keys, labels, self.cfg)
+            keys, labels, long_term = memory.tensors()
+            low = transfer_labels(query, keys, labels, self.cfg, long_term)
             full = upsample(low, size)
             annotated = t in given
             if annotated:
