@@ -183,3 +183,41 @@ def test_step_schedule_decays_like_mast():
     cfg = TrainConfig.from_dict({"schedule": "step", "decay_at": [0.5, 0.75], "decay_factor": 0.5})
     f = _schedule(cfg, 100)
     assert [f(s) for s in (0, 49, 50, 74, 75, 99)] == [1, 1, 0.5, 0.5, 0.25, 0.25]
+
+
+def test_mast_sampling_draws_listed_gaps_and_resizes_the_whole_frame(tmp_path):
+    """gaps/gap_probs: only listed gaps that fit the video, at their rates; resize whole: the
+    entire frame, squeezed to the square (a crop would lose the frame's corners)."""
+    import numpy as np
+    from PIL import Image
+
+    from vidcorr.train.data import PairDataset, Video
+
+    frames = []
+    for t in range(12):
+        rgb = np.zeros((40, 80, 3), np.uint8)
+        rgb[:, :40] = 255  # left half white, right half black
+        rgb[0, 0] = (255, 0, 0)
+        path = tmp_path / f"{t:05d}.png"
+        Image.fromarray(rgb).save(path)
+        frames.append(path)
+    short = Video("d", "short", frames[:6])  # gap 8 does not fit: 2 and 5 only
+    data = PairDataset([Video("d", "long", frames), short], crop=32, max_gap=10, length=2000, seed=0,
+                       gaps=(2, 5, 8), gap_probs=(0.4, 0.4, 0.2), resize="whole")
+    rng_gaps = {name: [] for name in ("long", "short")}
+    for i in range(2000):
+        rng = np.random.default_rng([0, 0, i])
+        v = data.videos[int(rng.integers(2))]
+        rng_gaps[v.name].append(data._gap(rng, len(v.frames) - 1))
+    long, short_gaps = np.array(rng_gaps["long"]), np.array(rng_gaps["short"])
+    assert set(long) == {2, 5, 8} and abs((long == 8).mean() - 0.2) < 0.05
+    assert set(short_gaps) == {2, 5} and abs((short_gaps == 2).mean() - 0.5) < 0.06
+    sample = data[0]
+    lightness = sample["query"][0]
+    assert sample["query"].shape == (3, 32, 32)
+    left, right = lightness[:, :14].mean(), lightness[:, 18:].mean()
+    assert min(left, right) < 0.1 * max(left, right)  # both halves of the frame are in the square
+    with pytest.raises(ValueError, match="one non-negative weight per gap"):
+        TrainConfig.from_dict({"gaps": [2, 5], "gap_probs": [1.0]})
+    with pytest.raises(ValueError, match="resize must be crop or whole"):
+        TrainConfig.from_dict({"resize": "pad"})

@@ -16,7 +16,10 @@ class TrainConfig:
     decay_at: tuple[float, ...] = (0.4, 0.6, 0.8)  # step schedule: fractions of the stage's steps
     decay_factor: float = 0.5
     crop: int = 64  # square training crop (pixels)
-    max_gap: int = 10  # reference frame at most this many frames from the query
+    max_gap: int = 10  # reference frame at most this many frames from the query (uniform), unless `gaps`
+    gaps: tuple[int, ...] = ()  # else the gap is one of these (MAST: 2, 5, 8) ...
+    gap_probs: tuple[float, ...] = ()  # ... with these probabilities (MAST: 0.4, 0.4, 0.2; empty: equal)
+    resize: str = "crop"  # crop: random square of the frame scaled to 1-1.5x the crop; whole: frame resized to crop x crop (MAST)
     radius: int = 6  # local window (feature pixels) for the training affinity
     temperature: float = 0.07
     position: str = "none"  # none, 2dspe, 1dape, 2dape (Table 5b)
@@ -62,9 +65,16 @@ class TrainConfig:
         unknown = sorted(set(d) - {f.name for f in fields(cls)})
         if unknown:
             raise ValueError(f"unknown training setting(s) {unknown}")
-        if "decay_at" in d:
-            d["decay_at"] = tuple(d["decay_at"])
+        for key in ("decay_at", "gaps", "gap_probs"):
+            if key in d:
+                d[key] = tuple(d[key])
         cfg = cls(**d)
+        if cfg.resize not in ("crop", "whole"):
+            raise ValueError(f"resize must be crop or whole, not {cfg.resize!r}")
+        if cfg.gap_probs and (len(cfg.gap_probs) != len(cfg.gaps) or min(cfg.gap_probs) < 0 or sum(cfg.gap_probs) <= 0):
+            raise ValueError(f"gap_probs {list(cfg.gap_probs)} must give one non-negative weight per gap in gaps {list(cfg.gaps)}")
+        if any(g < 1 for g in cfg.gaps):
+            raise ValueError(f"gaps must be >= 1, not {list(cfg.gaps)}")
         if cfg.stage not in ("warmup", "inter", "mer"):
             raise ValueError(f"training stage must be warmup, inter or mer, not {cfg.stage!r}")
         mer_only = [k for k in ("flow_fusion", "ven", "sampler", "loss_weight_map") if getattr(cfg, k)]

@@ -1,5 +1,10 @@
-"""Training pairs: two frames of one video at a random gap, cropped and flipped alike, in Lab,
-with (for MER) each frame's precomputed flow resized, cropped and flipped the same way.
+"""Training pairs: two frames of one video at a random gap, resized (and cropped) and flipped
+alike, in Lab, with (for MER) each frame's precomputed flow transformed the same way.
+
+Gap: uniform in 1 .. max_gap, or drawn from `gaps` with probabilities `gap_probs` (MAST: 2, 5
+or 8 frames with 0.4 / 0.4 / 0.2). Geometry: `crop` takes a random square of the frame scaled
+so its short side is 1 to 1.5 times the crop; `whole` resizes the whole frame to the square
+(MAST's 256 x 256, aspect not kept).
 
 Every sample is a pure function of (seed, epoch, index), so runs, resumed runs and DDP ranks all
 see the same data.
@@ -45,10 +50,12 @@ def videos_from_indexes(paths: list[str | os.PathLike]) -> list[Video]:
 
 class PairDataset(torch.utils.data.Dataset):
     def __init__(self, videos: list[Video], crop: int, max_gap: int, length: int, seed: int,
-                 flow: dict[str, FlowReader] | None = None, flow_gap: int = 1):
+                 flow: dict[str, FlowReader] | None = None, flow_gap: int = 1,
+                 gaps: tuple[int, ...] = (), gap_probs: tuple[float, ...] = (), resize: str = "crop"):
         """flow maps a dataset name to its FlowReader; with it each frame comes with its flow."""
         self.videos, self.crop, self.max_gap, self.length, self.seed = videos, crop, max_gap, length, seed
         self.flow, self.flow_gap = flow, flow_gap
+        self.gaps, self.gap_probs, self.resize = gaps, gap_probs, resize
         if flow is not None:
             missing = sorted({v.dataset for v in videos} - set(flow))
             if missing:
@@ -61,12 +68,9 @@ class PairDataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return self.length
 
-    def _load(self, path: Path, scale: float, box, flip: bool) -> torch.Tensor:
+    def _load(self, path: Path, size: tuple[int, int], box, flip: bool) -> torch.Tensor:
         with Image.open(path) as im:
-            im = im.convert("RGB")
-            w, h = im.size
-            im = im.resize((max(self.crop, round(w * scale)), max(self.crop, round(h * scale))), Image.BILINEAR)
-            im = im.crop(box)
+            im = im.convert("RGB").resize(size, Image.BILINEAR).crop(box)
             if flip:
                 im = im.transpose(Image.FLIP_LEFT_RIGHT)
             return lab_tensor(np.asarray(im))
@@ -78,21 +82,37 @@ class PairDataset(torch.utils.data.Dataset):
         f = self.flow[video.dataset].for_frames(video.name, start, g, size, box, flip)
         return torch.from_numpy(f)
 
+    def _gap(self, rng: np.random.Generator, longest: int) -> int:
+        """A gap the video can hold: a listed gap (renormalised over those that fit; the
+        longest possible when none fits), else uniform in 1 .. max_gap."""
+        if not self.gaps:
+            return int(rng.integers(1, min(self.max_gap, longest) + 1))
+        probs = np.asarray(self.gap_probs or [1.0] * len(self.gaps), dtype=float)
+        fits = np.asarray(self.gaps) <= longest
+        if not fits.any():
+            return longest
+        p = np.where(fits, probs, 0.0)
+        return int(rng.choice(self.gaps, p=p / p.sum()))
+
     def __getitem__(self, i: int) -> dict:
         rng = np.random.default_rng([self.seed, self.epoch, i])
         v = int(rng.integers(len(self.videos)))
         frames = self.videos[v].frames
-        gap = int(rng.integers(1, min(self.max_gap, len(frames) - 1) + 1))
+        gap = self._gap(rng, len(frames) - 1)
         t = int(rng.integers(0, len(frames) - gap))
-        with Image.open(frames[t]) as im:
-            w, h = im.size
-        scale = self.crop / min(w, h) * float(rng.uniform(1.0, 1.5))
-        sw, sh = max(self.crop, round(w * scale)), max(self.crop, round(h * scale))
-        x0, y0 = int(rng.integers(0, sw - self.crop + 1)), int(rng.integers(0, sh - self.crop + 1))
-        box = (x0, y0, x0 + self.crop, y0 + self.crop)
+        if self.resize == "whole":
+            sw, sh = self.crop, self.crop
+            box = (0, 0, self.crop, self.crop)
+        else:
+            with Image.open(frames[t]) as im:
+                w, h = im.size
+            scale = self.crop / min(w, h) * float(rng.uniform(1.0, 1.5))
+            sw, sh = max(self.crop, round(w * scale)), max(self.crop, round(h * scale))
+            x0, y0 = int(rng.integers(0, sw - self.crop + 1)), int(rng.integers(0, sh - self.crop + 1))
+            box = (x0, y0, x0 + self.crop, y0 + self.crop)
         flip = bool(rng.random() < 0.5)
-        sample = {"query": self._load(frames[t + gap], scale, box, flip),
-                  "reference": self._load(frames[t], scale, box, flip),
+        sample = {"query": self._load(frames[t + gap], (sw, sh), box, flip),
+                  "reference": self._load(frames[t], (sw, sh), box, flip),
                   "video": v}
         if self.flow is not None:
             sample["query_flow"] = self._flow(self.videos[v], t + gap, (sw, sh), box, flip)

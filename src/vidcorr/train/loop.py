@@ -143,7 +143,8 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
     if cfg.flow_fusion and not flow:
         raise ValueError("flow_fusion needs the training datasets' flow: pass their results/flow/<dataset>/index.json")
     data = PairDataset(videos, cfg.crop, cfg.max_gap, cfg.steps_per_epoch * cfg.batch_size, cfg.seed,
-                       flow=_flow_readers(flow) if cfg.flow_fusion else None, flow_gap=cfg.flow_gap)
+                       flow=_flow_readers(flow) if cfg.flow_fusion else None, flow_gap=cfg.flow_gap,
+                       gaps=cfg.gaps, gap_probs=cfg.gap_probs, resize=cfg.resize)
     model = ResNet18Stride4(position=cfg.position, position_size=(cfg.crop // 2, cfg.crop // 2))
     if init:
         _load_init(model, Path(init))
