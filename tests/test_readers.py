@@ -174,3 +174,18 @@ def test_the_dev_config_holds_out_five_train20_sequences():
     dev = open_dataset("davis", root, **datasets["davis_dev"]["options"]).names()
     assert len(train) == 15 and len(dev) == 5 and not set(train) & set(dev)
     assert sorted(train + dev) == DAVIS_TRAIN20
+
+
+def test_youtube_vos_all_frames_reads_the_full_videos_with_the_sparse_annotations(tmp_path):
+    """MAST's training frames: <split>_all_frames/JPEGImages, annotations still from <split>."""
+    from layouts import frame
+
+    root = make_ytvos(tmp_path / "ytvos", split="train")
+    for i in range(16):
+        frame(root / "train_all_frames/JPEGImages/vid1" / f"{i:05d}.jpg")
+    seq = open_dataset("ytvos", root, split="train", all_frames=True).sequence("vid1")
+    assert len(seq.frames) == 16 and seq.frames[0].parent.parent.parent.name == "train_all_frames"
+    assert sorted(seq.labels) == [0, 10] and seq.first_frame == {1: 0, 2: 10}
+    assert len(open_dataset("ytvos", root, split="train").sequence("vid1").frames) == 4
+    with pytest.raises(DatasetLayoutError, match="valid_all_frames/JPEGImages"):
+        open_dataset("ytvos", make_ytvos(tmp_path / "v"), split="valid", all_frames=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import re
 
 import pytest
@@ -69,6 +70,7 @@ def test_paper_config_needs_roots_then_resolves_and_indexes(tmp_path):
     assert proc.returncode != 0 and "config key roots.ytvos is not set" in proc.stdout + proc.stderr
     make_ytvos(tmp_path / "ytvos", split="train")
     make_ytvos(tmp_path / "ytvos", split="valid")
+    shutil.copytree(tmp_path / "ytvos/train/JPEGImages", tmp_path / "ytvos/train_all_frames/JPEGImages")
     make_davis(tmp_path / "davis")
     make_vip(tmp_path / "vip")
     make_jhmdb(tmp_path / "jhmdb")

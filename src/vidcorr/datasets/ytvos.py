@@ -2,6 +2,10 @@
 
 Objects may first appear after frame 0; Sequence.first_frame records where each one starts so
 propagation can inject it there.
+
+`all_frames: true` reads the frames of <split>_all_frames/JPEGImages (the full 30 fps videos
+that MAST trains on; <split>/JPEGImages keeps every 5th frame), with the annotations and
+meta.json of <split>, matched to frames by name.
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ from .base import DatasetLayoutError, DatasetReader, Sequence, labels_by_frame, 
 class YouTubeVOSReader(DatasetReader):
     kind = "YouTube-VOS"
 
-    def __init__(self, root: str | os.PathLike, split: str = "valid"):
+    def __init__(self, root: str | os.PathLike, split: str = "valid", all_frames: bool = False):
         super().__init__(root)
         base = self._require(self.root / split, f"split folder {split!r}", "Expected <root>/train or <root>/valid")
-        self.images = self._require(base / "JPEGImages", "frame folder")
+        frames = self.root / f"{split}_all_frames" if all_frames else base
+        self.images = self._require(frames / "JPEGImages", "frame folder",
+                                    f"all_frames reads {split}_all_frames/JPEGImages; download it or set all_frames: false"
+                                    if all_frames else "")
         self.annotations = self._require(base / "Annotations", "annotation folder")
         meta_file = self._require(base / "meta.json", "meta.json")
         try:
