@@ -285,3 +285,11 @@ def test_bad_paper_values_name_the_line(tmp_path, line, message):
     path.write_text("paper,table,row,role,dataset,metric,value,source,note\n" + line + "\n")
     with pytest.raises(ValueError, match=re.escape(message)):
         read_paper_values(path)
+
+
+def test_spelling_out_a_default_keeps_the_stage_key():
+    """A stage is named by the settings that differ from the defaults: a new option at its
+    default keeps trained checkpoints valid, while a real change names a new stage."""
+    keys = lambda warmup: [s.key for s in named_runs({"n": {"datasets": ["d"], "warmup": warmup}})[0].stages]
+    assert keys({"steps_per_epoch": 5}) == keys({"steps_per_epoch": 5, "resize": "crop", "gaps": []})
+    assert keys({"steps_per_epoch": 5}) != keys({"steps_per_epoch": 5, "resize": "whole"})

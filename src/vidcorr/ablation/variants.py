@@ -1,8 +1,8 @@
 """Experiments as named variants of one base run, expanded into training stages keyed by content.
 
-A stage's key hashes everything that determines its checkpoint: the stage, its full settings
-(defaults filled in, seed included), the training datasets and the key of the stage it starts
-from. Variants that share a prefix of the schedule therefore share those stages' checkpoints,
+A stage's key hashes everything that determines its checkpoint: the stage, its settings (those
+that differ from TrainConfig's defaults, seed included), the training datasets and the key of
+the stage it starts from. Variants that share a prefix of the schedule therefore share those stages' checkpoints,
 and a warm-up with the same settings is trained once however many variants use it.
 """
 
@@ -48,6 +48,9 @@ class Run:
         return f"results/train/{self.stages[-1].key}/final.pt"
 
 
+_DEFAULTS = TrainConfig().to_dict()
+
+
 def _stages(spec: dict, names: list[str], seed: int | None) -> list[Stage]:
     out, parent = [], None
     datasets = tuple(spec["datasets"])
@@ -58,7 +61,10 @@ def _stages(spec: dict, names: list[str], seed: int | None) -> list[Stage]:
         if seed is not None:
             settings["seed"] = seed
         full = TrainConfig.from_dict(settings).to_dict()
-        key = f"{name}-{config_hash({'settings': full, 'datasets': datasets, 'parent': parent})[:12]}"
+        # Only settings that differ from the defaults name the stage: a new option (at its
+        # default) leaves every trained stage's key, and so its checkpoint, valid.
+        chosen = {k: v for k, v in full.items() if v != _DEFAULTS[k]}
+        key = f"{name}-{config_hash({'settings': chosen, 'datasets': datasets, 'parent': parent})[:12]}"
         out.append(Stage(key, name, full, datasets, parent))
         parent = key
     return out
