@@ -20,6 +20,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/propagate.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/ablation.smk"
+include: "workflow/rules/curve.smk"
 
 
 rule all:

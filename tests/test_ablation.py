@@ -293,3 +293,30 @@ def test_spelling_out_a_default_keeps_the_stage_key():
     keys = lambda warmup: [s.key for s in named_runs({"n": {"datasets": ["d"], "warmup": warmup}})[0].stages]
     assert keys({"steps_per_epoch": 5}) == keys({"steps_per_epoch": 5, "resize": "crop", "gaps": []})
     assert keys({"steps_per_epoch": 5}) != keys({"steps_per_epoch": 5, "resize": "whole"})
+
+
+def test_learning_curve_points_are_epoch_checkpoints_across_stages(tmp_path):
+    from vidcorr.ablation.learning_curve import curve_points, write_learning_curve
+
+    spec = {"datasets": ["d"], "warmup": {"epochs": 2, "steps_per_epoch": 50},
+            "inter": {"epochs": 2, "steps_per_epoch": 100, "bank_frames": 8}}
+    liir, longer = named_runs({"liir": spec, "longer": {**spec, "mer": {"epochs": 1, "steps_per_epoch": 100,
+                                                                        "bank_frames": 8}}})
+    warm, inter = (s.key for s in liir.stages)
+    points = curve_points(longer, [0, 50, 100, 300, 400, 800], [liir, longer])
+    assert [(p.step, p.key, p.epoch) for p in points] == [(0, warm, 0), (50, warm, 1), (100, warm, 2),
+                                                          (300, inter, 2), (400, longer.stages[2].key, 1)]
+    assert points[0].checkpoint == f"results/train/{warm}/epoch_000.pt" and points[1].method == f"{warm}@1"
+    assert points[3].method == "liir" and points[4].method == "longer"  # final checkpoints are the runs
+    with pytest.raises(ValueError, match=r"step 150 .* not the end of an epoch; its epochs end at steps \[50, 100, 200, 300\]"):
+        curve_points(liir, [150])
+    metrics = {}
+    for name, value in (("a", 0.3), ("b", 0.5), ("lab", 0.4)):
+        metrics[name] = tmp_path / f"{name}.csv"
+        metrics[name].write_text(f"J&F-Mean,J-Mean\n{value},0\n")
+    write_learning_curve([("liir", 0, str(metrics["a"])), ("liir", 100, str(metrics["b"]))],
+                         [("lab", str(metrics["lab"]))], tmp_path / "curve.csv", tmp_path / "curve.png")
+    rows = list(csv.DictReader(open(tmp_path / "curve.csv")))
+    assert [(r["run"], r["step"], float(r["value"])) for r in rows] == [("liir", "0", 0.3), ("liir", "100", 0.5),
+                                                                        ("lab", "", 0.4)]
+    assert (tmp_path / "curve.png").stat().st_size > 1000

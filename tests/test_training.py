@@ -159,6 +159,15 @@ def test_same_seed_same_losses_and_resume_matches(tmp_path, synthetic_root):
         torch.testing.assert_close(a["encoder"][key], c["encoder"][key], rtol=0, atol=0)
     torch.testing.assert_close(a["bank"]["features"], c["bank"]["features"], rtol=0, atol=0)
     assert {"encoder", "ema", "optimizer", "scheduler", "bank", "rng", "epoch"} <= set(a)
+    # Step 0 of the learning curve: the first stage's initial encoder, before any update.
+    from vidcorr.model import load_encoder
+
+    torch.manual_seed(cfg.seed)
+    fresh = ResNet18Stride4(position=cfg.position, position_size=(cfg.crop // 2, cfg.crop // 2)).state_dict()
+    start = load_encoder(tmp_path / "a/epoch_000.pt").state_dict()
+    assert all(torch.equal(start[k], fresh[k]) for k in fresh) and not torch.equal(start["conv1.weight"], a["encoder"]["conv1.weight"])
+    train(cfg, data, tmp_path / "d", init=tmp_path / "a/final.pt", device="cpu")
+    assert not (tmp_path / "d/epoch_000.pt").exists()  # a later stage starts from its parent's final.pt
 
 
 def test_ddp_with_two_gloo_processes_matches_one_process(tmp_path):

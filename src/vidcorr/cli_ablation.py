@@ -46,3 +46,21 @@ def add_commands(sub) -> None:
     a.add_argument("--tables", required=True, help="folder for <table>.md and <table>.tex")
     a.add_argument("--plots", required=True, help="folder for <table>.png")
     a.set_defaults(func=_ablation)
+    c = sub.add_parser("learning-curve", help="J&F of a run's epoch checkpoints against steps, beside the baselines")
+    c.add_argument("--point", nargs=3, action="append", default=[], metavar=("RUN", "STEP", "METRICS"),
+                   help="one point: run name, training step, its metrics CSV from `vidcorr evaluate davis`")
+    c.add_argument("--baseline", nargs=2, action="append", default=[], metavar=("NAME", "METRICS"),
+                   help="a flat line: method name and its metrics CSV")
+    c.add_argument("--title", default="")
+    c.add_argument("--out", required=True, help="CSV of every value (results/learning_curve.csv)")
+    c.add_argument("--plot", required=True, help="the figure (PNG)")
+    c.set_defaults(func=_learning_curve)
+
+
+def _learning_curve(args) -> int:
+    from .ablation.learning_curve import write_learning_curve
+
+    points = [(run, int(step), path) for run, step, path in args.point]
+    write_learning_curve(points, [tuple(b) for b in args.baseline], args.out, args.plot, args.title)
+    print(f"{len(points)} points, {len(args.baseline)} baselines -> {args.out}, {args.plot}")
+    return 0

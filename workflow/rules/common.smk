@@ -7,6 +7,7 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
+from vidcorr.ablation.learning_curve import curve_points
 from vidcorr.ablation.variants import deep_merge, experiment_runs, named_runs, stage_index
 from vidcorr.datasets.embedded import EMBEDDED_PREFIX, resolve_root
 from vidcorr.provenance import config_hash
@@ -59,6 +60,26 @@ STAGES = stage_index(list(RUNS.values()))
 PAPER_VALUES = os.path.join(workflow.basedir, "workflow", "resources", "paper_values.csv")
 
 
+def _curve():
+    """learning_curve: its points (CurvePoint) and the baselines drawn beside them."""
+    spec = config.get("learning_curve")
+    if not spec:
+        return [], []
+    for name in spec["runs"]:
+        if name not in RUNS or RUNS[name].variant is not None:
+            raise ValueError(f"config key learning_curve.runs lists {name!r}, which is not in training.runs")
+    if spec["dataset"] not in config["datasets"] or config["datasets"][spec["dataset"]]["type"] != "davis":
+        raise ValueError(f"config key learning_curve.dataset: {spec['dataset']!r} is not a davis dataset of datasets")
+    named = [r for r in RUNS.values() if r.variant is None]
+    points = [p for name in spec["runs"] for p in curve_points(RUNS[name], spec["steps"], named)]
+    return points, spec.get("baselines", list(BASELINES))
+
+
+CURVE_POINTS, CURVE_BASELINES = _curve()
+CURVE_DATASET = config.get("learning_curve", {}).get("dataset")
+CURVE_METHODS = {p.method: p for p in CURVE_POINTS if p.final_of is None}  # the others are runs
+
+
 def _check_training():
     for stage in STAGES.values():
         for name in stage.datasets:
@@ -70,13 +91,15 @@ def _check_training():
 
 
 def methods():
-    """Method name -> checkpoint: the configured ones, every training run and every experiment run."""
-    return {**config["evaluation"]["methods"], **{name: run.checkpoint for name, run in RUNS.items()}}
+    """Method name -> checkpoint: the configured ones, every training run and experiment run, and
+    the learning curve's epoch checkpoints."""
+    return {**config["evaluation"]["methods"], **{name: run.checkpoint for name, run in RUNS.items()},
+            **{name: p.checkpoint for name, p in CURVE_METHODS.items()}}
 
 
 def reported_methods():
     """Methods propagated on evaluation.datasets: the configured ones and the named training runs."""
-    return [m for m in methods() if m not in RUNS or RUNS[m].variant is None]
+    return [m for m in methods() if m not in CURVE_METHODS and (m not in RUNS or RUNS[m].variant is None)]
 
 
 def stage_indexes(wildcards):
@@ -97,7 +120,7 @@ def stage_flow(wildcards):
 def propagation_settings(method):
     """The propagation section, with a run's overrides (for an experiment: the experiments' and
     then the variant's)."""
-    run = RUNS.get(method)
+    run = RUNS.get(CURVE_METHODS[method].run if method in CURVE_METHODS else method)
     if run is None:
         return config["propagation"]
     base = config["experiments"].get("propagation", {}) if run.variant is not None else {}
@@ -273,6 +296,8 @@ def task_of(dataset):
 
 def checkpoint_inputs(wildcards):
     """The checkpoint file a method needs; nothing for the baselines."""
+    if wildcards.method in CURVE_METHODS:  # an epoch checkpoint: there once its stage has finished
+        return [f"results/train/{CURVE_METHODS[wildcards.method].key}/final.pt"]
     ckpt = methods()[wildcards.method]
     return [] if ckpt in BASELINES else [ckpt]
 
@@ -316,6 +341,8 @@ def all_targets():
         targets += [f"results/flow/{name}/index.json", f"results/figures/flow/{name}.png"]
     if config.get("experiments"):
         targets.append("results/ablation.csv")
+    if CURVE_POINTS:
+        targets.append("results/learning_curve.csv")
     if flow_config()["validation"]:
         targets.append(f"results/flow/{flow_config()['validation']['dataset']}/epe.csv")
     return targets

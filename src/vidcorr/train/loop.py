@@ -4,7 +4,8 @@ Each step: draw the global batch's dropped Lab channel, encode query and referen
 zeroed), reconstruct the query's channel from the reference's (plus memory-bank negatives in the
 inter-video stage), step Adam, update the momentum encoder, and push momentum-encoder points of
 this batch (gathered over DDP ranks) into the FIFO bank. A full checkpoint is written after every
-epoch; rerunning in the same folder resumes from the last one.
+epoch (and a first stage's initial encoder as epoch_000.pt, step 0 of the learning curve);
+rerunning in the same folder resumes from the last one.
 
 The MER stage adds, each behind its own switch: flow fused into both frames before the encoder,
 the multi-cluster sampler's per-pixel windows for the affinity, the positive-negative loss
@@ -30,7 +31,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from ..atomic import atomic_file
-from ..model import ResNet18Stride4, encoder_config
+from ..model import ResNet18Stride4, encoder_config, save_encoder
 from ..model.cluster_sampler import MultiClusterSampler
 from ..model.flow_fusion import FlowFusion
 from ..model.ven import ValueExtractionNetwork, potential_value
@@ -180,6 +181,8 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
         start_epoch = state["epoch"] + 1
         log_rows = state["log"]
 
+    if rank == 0 and init is None and start_epoch == 0:  # step 0 of the learning curve
+        save_encoder(out / "epoch_000.pt", model)
     writer = None
     if rank == 0:
         from torch.utils.tensorboard import SummaryWriter

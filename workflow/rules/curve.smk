@@ -1,0 +1,29 @@
+# Learning curve: J&F of each run's epoch checkpoints (propagated and scored by the usual rules,
+# as methods named <stage key>@<epoch>) against training steps, with the baselines as flat lines.
+
+
+rule learning_curve:
+    input:
+        points=[f"results/metrics/{p.method}/{CURVE_DATASET}.csv" for p in CURVE_POINTS],
+        baselines=[f"results/metrics/{b}/{CURVE_DATASET}.csv" for b in CURVE_BASELINES],
+    output:
+        table="results/learning_curve.csv",
+        plot=report("results/figures/learning_curve.png", caption="../report/learning_curve.rst", category="Metrics"),
+    params:
+        points=lambda wc, input: " ".join(f"--point {shlex.quote(p.run)} {p.step} {f}"
+                                          for p, f in zip(CURVE_POINTS, input.points)),
+        baselines=lambda wc, input: " ".join(f"--baseline {b} {f}" for b, f in zip(CURVE_BASELINES, input.baselines)),
+        title=lambda wc: shlex.quote(f"{CURVE_DATASET}: J&F against training steps"),
+    log:
+        "logs/learning_curve.log",
+    benchmark:
+        "benchmarks/learning_curve.tsv"
+    threads: 1
+    conda:
+        "../../envs/vidcorr.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    shell:
+        "vidcorr learning-curve {params.points} {params.baselines} --title {params.title}"
+        " --out {output.table} --plot {output.plot} > {log} 2>&1"
