@@ -136,12 +136,17 @@ def test_ci_config_builds_everything_then_a_second_run_does_nothing(tmp_path):
         assert f"| {row} * |" in (tmp_path / f"results/tables/{t}.md").read_text()
         assert r"\toprule" in (tmp_path / f"results/tables/{t}.tex").read_text()
         assert (tmp_path / f"results/figures/ablation/{t}.png").stat().st_size > 5_000
+    curve = list(csv.DictReader(open(tmp_path / "results/learning_curve.csv")))
+    assert [(r["run"], r["step"]) for r in curve] == [("liir-demo", "0"), ("liir-demo", "4"), ("liir-demo", "8"),
+                                                      ("copy-first", ""), ("lab", "")]
+    assert curve[2]["source"] == "results/metrics/liir-demo/synthetic.csv"  # the run's final checkpoint, scored once
+    assert len({r["value"] for r in curve[:3]}) == 3 and all(0 <= float(r["value"]) <= 1 for r in curve)
     again = snakemake(tmp_path, "--configfile", cfg)
     assert "Nothing to be done" in again.stdout + again.stderr
     # the report gathers tables, bars, curves, overlays and flow pictures, each under its caption
     snakemake(tmp_path, "--configfile", cfg, "--report", str(tmp_path / "results/report.html"))
     html = (tmp_path / "results/report.html").read_text()
-    for name in ("ablation.csv", "liir-5a.png", "curve.png", "metrics.png", "demo_clips.png",
+    for name in ("ablation.csv", "liir-5a.png", "curve.png", "metrics.png", "demo_clips.png", "learning_curve.png",
                  "Every ablation and main-results number", "grouped bars"):
         assert name in html, name
     assert re.search(r"losses per step of stage (warmup|inter|mer)-[0-9a-f]{12}", html)  # captions name the stage
