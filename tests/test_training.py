@@ -230,3 +230,24 @@ def test_mast_sampling_draws_listed_gaps_and_resizes_the_whole_frame(tmp_path):
         TrainConfig.from_dict({"gaps": [2, 5], "gap_probs": [1.0]})
     with pytest.raises(ValueError, match="resize must be crop or whole"):
         TrainConfig.from_dict({"resize": "pad"})
+
+
+def test_first_recipe_switches_train_and_load(tmp_path, synthetic_root):
+    """layer4 false, drop lab, recon feature: the pipeline's first recipe, kept to measure MAST's
+    choices one at a time; the checkpoint records the shallower encoder."""
+    from vidcorr.model import load_encoder
+
+    g = torch.Generator().manual_seed(0)
+    assert {int(c) for _ in range(50) for c in pick_channels(4, g, "lab")} == {0, 1, 2}
+    cfg = TrainConfig.from_dict({**TINY, "epochs": 1, "layer4": False, "drop": "lab", "recon": "feature"})
+    train(cfg, _index(tmp_path, synthetic_root), tmp_path / "run", device="cpu")
+    enc = load_encoder(tmp_path / "run/final.pt")
+    assert not any(k.startswith("layer4.") for k in enc.state_dict())
+    assert enc(torch.zeros(1, 3, 32, 32)).shape == (1, 256, 8, 8)
+    rows = _log(tmp_path / "run/log.csv")
+    full = TrainConfig.from_dict({**TINY, "epochs": 1})
+    train(full, _index(tmp_path, synthetic_root), tmp_path / "full", device="cpu")
+    # unscaled smooth L1 at 1/4 sits in its quadratic regime, far below the x 20 loss
+    assert rows[0]["reconstruction"] < 0.1 * _log(tmp_path / "full/log.csv")[0]["reconstruction"]
+    with pytest.raises(ValueError, match="recon must be one of"):
+        TrainConfig.from_dict({"recon": "crop"})

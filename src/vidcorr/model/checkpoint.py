@@ -16,14 +16,16 @@ ARCHITECTURES = {"resnet18_stride4": ResNet18Stride4}
 
 
 def encoder_config(encoder: ResNet18Stride4) -> dict:
-    return {"arch": "resnet18_stride4", "position": encoder.position.kind, "position_size": list(encoder.position.size)}
+    return {"arch": "resnet18_stride4", "position": encoder.position.kind, "position_size": list(encoder.position.size),
+            "layer4": not isinstance(encoder.layer4, torch.nn.Identity)}
 
 
 def build_encoder(cfg: dict) -> ResNet18Stride4:
     arch = cfg.get("arch", "resnet18_stride4")
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown encoder architecture {arch!r}")
-    return ARCHITECTURES[arch](position=cfg.get("position", "none"), position_size=tuple(cfg.get("position_size", (64, 64))))
+    return ARCHITECTURES[arch](position=cfg.get("position", "none"), position_size=tuple(cfg.get("position_size", (64, 64))),
+                               layer4=cfg.get("layer4", True))
 
 
 def save_encoder(path: str | os.PathLike, encoder: ResNet18Stride4, **extra) -> None:

@@ -3,7 +3,7 @@
 conv1 (7x7, stride 2) -> BN -> ReLU, no max-pool; layer1 at 1/2; layer2 halves once more (its first
 block, the third residual block overall, has stride 2); layer3 keeps 1/4 and widens to 256
 channels; layer4 keeps 1/4 and 256 channels (stride 1), as in MAST's and the LIIR port's
-ResNet-18: 8 basic blocks in all.
+ResNet-18: 8 basic blocks in all (`layer4=False` stops after layer3, for ablation).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ class ResNet18Stride4(nn.Module):
     stride = 4
     out_channels = 256
 
-    def __init__(self, in_channels: int = 3, position: str = "none", position_size: tuple[int, int] = (64, 64)):
+    def __init__(self, in_channels: int = 3, position: str = "none", position_size: tuple[int, int] = (64, 64),
+                 layer4: bool = True):
         """position: none, 2dspe, 1dape or 2dape; position_size: the stem's (H/2, W/2) in training."""
         super().__init__()
         self.position = PositionEncoding(position, 64, position_size)
@@ -36,7 +37,7 @@ class ResNet18Stride4(nn.Module):
         self.layer1 = _layer(64, 64, 1)
         self.layer2 = _layer(64, 128, 2)
         self.layer3 = _layer(128, 256, 1)
-        self.layer4 = _layer(256, 256, 1)
+        self.layer4 = _layer(256, 256, 1) if layer4 else nn.Identity()
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")

@@ -21,6 +21,10 @@ class TrainConfig:
     gap_probs: tuple[float, ...] = ()  # ... with these probabilities (MAST: 0.4, 0.4, 0.2; empty: equal)
     resize: str = "crop"  # crop: random square of the frame scaled to 1-1.5x the crop; whole: frame resized to crop x crop (MAST)
     radius: int = 6  # local window (feature pixels) for the training affinity
+    # MAST's recipe; the alternatives are this pipeline's first choices, kept to measure what each mattered.
+    layer4: bool = True  # encoder keeps ResNet-18's layer4 (8 basic blocks); false: stops after layer3
+    drop: str = "ab"  # bottleneck: ab (a or b per step, kept input x 3/2) or lab (any channel per sample, no rescale)
+    recon: str = "input"  # input: reconstruction upsampled to the crop, smooth L1 x 20; feature: at 1/4, unscaled
     temperature: float = 0.07
     position: str = "none"  # none, 2dspe, 1dape, 2dape (Table 5b)
     modulation: str = "none"  # none, shuffle, shift on the inter-video path (Table 5c)
@@ -69,6 +73,9 @@ class TrainConfig:
             if key in d:
                 d[key] = tuple(d[key])
         cfg = cls(**d)
+        for key, allowed in (("drop", ("ab", "lab")), ("recon", ("input", "feature"))):
+            if getattr(cfg, key) not in allowed:
+                raise ValueError(f"{key} must be one of {allowed}, not {getattr(cfg, key)!r}")
         if cfg.resize not in ("crop", "whole"):
             raise ValueError(f"resize must be crop or whole, not {cfg.resize!r}")
         if cfg.gap_probs and (len(cfg.gap_probs) != len(cfg.gaps) or min(cfg.gap_probs) < 0 or sum(cfg.gap_probs) <= 0):

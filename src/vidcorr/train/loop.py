@@ -40,10 +40,10 @@ from . import distributed as dist_utils
 from .config import TrainConfig
 from .curves import TERMS, plot_curve
 from .data import PairDataset, videos_from_indexes
-from .lab_dropout import drop_channel, pick_channels
+from .lab_dropout import KEEP_SCALE, drop_channel, pick_channels
 from .memory_bank import MemoryBank
 from .mer_losses import beta_at, normalise_weights, positive_negative_loss, weight_map_loss
-from .reconstruction import reconstruction_losses
+from .reconstruction import RECON_SCALE, reconstruction_losses
 
 LOG_COLUMNS = ["global_step", "epoch", "step", "loss", *TERMS, *(f"grad_{t}" for t in TERMS), "lr"]
 
@@ -146,7 +146,7 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
     data = PairDataset(videos, cfg.crop, cfg.max_gap, cfg.steps_per_epoch * cfg.batch_size, cfg.seed,
                        flow=_flow_readers(flow) if cfg.flow_fusion else None, flow_gap=cfg.flow_gap,
                        gaps=cfg.gaps, gap_probs=cfg.gap_probs, resize=cfg.resize)
-    model = ResNet18Stride4(position=cfg.position, position_size=(cfg.crop // 2, cfg.crop // 2))
+    model = ResNet18Stride4(position=cfg.position, position_size=(cfg.crop // 2, cfg.crop // 2), layer4=cfg.layer4)
     if init:
         _load_init(model, Path(init))
     model.to(dev)
@@ -200,9 +200,10 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
         for step, batch in enumerate(bar):
             global_step = epoch * cfg.steps_per_epoch + step
             g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + global_step)
-            channel = pick_channels(cfg.batch_size, g)[rank * local:(rank + 1) * local]
+            channel = pick_channels(cfg.batch_size, g, cfg.drop)[rank * local:(rank + 1) * local]
+            keep = KEEP_SCALE if cfg.drop == "ab" else 1.0
             q, r = batch["query"].to(dev), batch["reference"].to(dev)
-            qi, ri = drop_channel(q, channel.to(dev)), drop_channel(r, channel.to(dev))
+            qi, ri = drop_channel(q, channel.to(dev), keep), drop_channel(r, channel.to(dev), keep)
             if fusion is not None:  # Eq. 5, one call for both frames
                 flows = torch.cat([batch["query_flow"], batch["reference_flow"]]).to(dev)
                 qi, ri = fusion(torch.cat([qi, ri]), flows).chunk(2)
@@ -211,7 +212,9 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
                 fr = F.normalize(net(ri).float(), dim=1)
             size = fq.shape[-2:]
             pick = torch.arange(q.shape[0], device=dev), channel.to(dev)
-            target = q[pick].unsqueeze(1)  # the dropped channel at input resolution (MAST)
+            # the dropped channel at input resolution (MAST), or at the features' (recon: feature)
+            target = (q if cfg.recon == "input" else F.adaptive_avg_pool2d(q, size))[pick].unsqueeze(1)
+            scale = RECON_SCALE if cfg.recon == "input" else 1.0
             values = F.adaptive_avg_pool2d(r, size)[pick].unsqueeze(1)
             use_bank = cfg.stage == "inter" or (cfg.stage == "mer" and cfg.loss_pos_neg)
             negs, neg_videos = bank.ordered() if use_bank and bank.filled else (None, None)
@@ -220,6 +223,7 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
                 window=clusters(fq.detach(), fr.detach(), g).window if clusters is not None else None,
                 negatives=negs if cfg.stage == "inter" else None, negative_videos=neg_videos, videos=batch["video"],
                 compactness=(cfg.compactness_k, cfg.compactness_sigma, cfg.compactness_weight) if cfg.compactness else None,
+                scale=scale,
             )
             objective = {"compactness": losses.compactness}
             if cfg.loss_weight_map:  # Eq. 18-20, in place of the plain smooth L1
@@ -228,7 +232,7 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
                         fq, fr, cfg.ven_gamma, cfg.ven_omega, cfg.radius)
                 beta = beta_at(global_step / max(total - 1, 1), cfg.beta_start, cfg.beta_end, cfg.beta_schedule)
                 objective["weight_map"] = cfg.weight_lambda * weight_map_loss(
-                    losses.prediction, target, normalise_weights(weights, cfg.weight_norm), beta)
+                    losses.prediction, target, normalise_weights(weights, cfg.weight_norm), beta, scale)
             else:
                 objective["reconstruction"] = losses.reconstruction
             if cfg.stage == "mer" and negs is not None:  # Eq. 17

@@ -49,14 +49,15 @@ def normalise_weights(weights: torch.Tensor, mode: str) -> torch.Tensor:
     return (weights - lo) / (hi - lo).clamp_min(1e-6)
 
 
-def weight_map_loss(prediction: torch.Tensor, target: torch.Tensor, weights: torch.Tensor, beta: float) -> torch.Tensor:
+def weight_map_loss(prediction: torch.Tensor, target: torch.Tensor, weights: torch.Tensor, beta: float,
+                    scale: float = RECON_SCALE) -> torch.Tensor:
     """Eq. 18-20: weights (B, 1, h, w) in [0, 1], upsampled to the prediction's size; equals the
-    reconstruction loss (smooth L1 of both sides scaled by RECON_SCALE) when the weights are uniform."""
+    reconstruction loss (smooth L1 of both sides multiplied by `scale`) when the weights are uniform."""
     if weights.shape[-2:] != prediction.shape[-2:]:
         weights = F.interpolate(weights, size=prediction.shape[-2:], mode="bilinear", align_corners=False)
     w = beta * weights + (1 - beta) * (1 - weights)
     w = w / w.mean(dim=(1, 2, 3), keepdim=True).clamp_min(1e-6)
-    per_pixel = F.smooth_l1_loss(RECON_SCALE * prediction, RECON_SCALE * target, reduction="none")
+    per_pixel = F.smooth_l1_loss(scale * prediction, scale * target, reduction="none")
     return (w * per_pixel).mean()
 
 

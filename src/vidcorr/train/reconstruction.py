@@ -40,13 +40,13 @@ def reconstruction_losses(
     fq: torch.Tensor, fr: torch.Tensor, values: torch.Tensor, target: torch.Tensor, *,
     radius: int, temperature: float, window: torch.Tensor | None = None,
     negatives: torch.Tensor | None = None, negative_videos: torch.Tensor | None = None, videos: torch.Tensor | None = None,
-    compactness: tuple[int, float, float] | None = None,
+    compactness: tuple[int, float, float] | None = None, scale: float = RECON_SCALE,
 ) -> Losses:
     """fq, fr: (B, D, h, w) L2-normalised features; values (B, 1, h, w); target (B, 1, H, W) at
     feature or input resolution.
 
     negatives (K, D) with their video ids join the denominator, except those of the sample's own
-    video. compactness = (k, sigma, weight). `window` (B or 1, HW, HW), e.g. from the
+    video. compactness = (k, sigma, weight). Both sides of smooth L1 are multiplied by `scale`. `window` (B or 1, HW, HW), e.g. from the
     multi-cluster sampler, replaces the square window of `radius`.
     """
     b, d, h, w = fq.shape
@@ -65,7 +65,7 @@ def reconstruction_losses(
     recon = torch.bmm(affinity, values.reshape(b, h * w, 1)).reshape(b, 1, h, w)
     if recon.shape[-2:] != target.shape[-2:]:
         recon = F.interpolate(recon, size=target.shape[-2:], mode="bilinear", align_corners=False)
-    rec = F.smooth_l1_loss(RECON_SCALE * recon, RECON_SCALE * target)
+    rec = F.smooth_l1_loss(scale * recon, scale * target)
     comp = torch.zeros((), device=fq.device)
     if compactness is not None:
         k, sigma, weight = compactness
