@@ -57,6 +57,10 @@ def test_default_dry_run_resolves_the_ablation_dag(tmp_path):
     ({"frames": {"fps": None, "short_side": 256, "jpeg_quality": 95, "skip_bad_videos": False, "fsp": 3}},
      "'fsp' was unexpected"),
     ({"seed": "zero"}, "'zero' is not of type 'integer'"),
+    ({"roots": {**yaml.safe_load((REPO / "config.yaml").read_text())["roots"], "part": "results/data/synthetic"},
+      "datasets": {**yaml.safe_load((REPO / "config.yaml").read_text())["datasets"],
+                   "part": {"type": "davis", "subset_of": "synthetic_vip", "options": {"sequences": ["synth00"]}}}},
+     "config key datasets.part.subset_of: 'synthetic_vip' must be another davis dataset"),
 ])
 def test_config_errors_name_the_key(tmp_path, change, key):
     proc = snakemake(tmp_path, "-n", "--configfile", str(_config(tmp_path, **change)), check=False)
@@ -120,6 +124,11 @@ def test_ci_config_builds_everything_then_a_second_run_does_nothing(tmp_path):
     assert all(0 <= float(r["value"]) <= 1 for r in summary)
     assert (tmp_path / "results/figures/metrics.png").exists()
     assert (tmp_path / "results/figures/overlays/lab/synthetic.png").exists()
+    # a subset dataset is scored on its parent's propagation: no second propagation, same numbers
+    assert not (tmp_path / "results/propagation/lab/synthetic_one").exists()
+    one = list(csv.DictReader(open(tmp_path / "results/metrics/lab/synthetic_one_per_sequence.csv")))
+    both = {r["Sequence"]: r for r in csv.DictReader(open(tmp_path / "results/metrics/lab/synthetic_per_sequence.csv"))}
+    assert [r["Sequence"] for r in one] == ["synth01"] and one[0] == both["synth01"]
     flow = json.loads((tmp_path / "results/flow/demo_clips/index.json").read_text())
     assert sorted(flow["files"]) == ["bikes", "carphone_pristine"]
     assert (tmp_path / "results/figures/flow/demo_clips.png").stat().st_size > 5_000

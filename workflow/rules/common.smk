@@ -197,6 +197,28 @@ def _check_experiments():
                              "header method,dataset,metric,value (see README, YouTube-VOS) or remove the key")
 
 
+def propagated_dataset(name):
+    """The dataset whose propagation `name` is scored on: its `subset_of`, or itself."""
+    return config["datasets"][name].get("subset_of", name)
+
+
+def _check_subsets():
+    for name, spec in config["datasets"].items():
+        parent = spec.get("subset_of")
+        if parent is None:
+            continue
+        other = config["datasets"].get(parent)
+        same = other is not None and "subset_of" not in other and other["type"] == spec["type"] == "davis" and \
+            config["roots"][parent] == config["roots"][name] and \
+            all(other.get("options", {}).get(k) == spec.get("options", {}).get(k) for k in ("split", "year", "resolution"))
+        if not same or "sequences" not in spec.get("options", {}):
+            raise ValueError(f"config key datasets.{name}.subset_of: {parent!r} must be another davis dataset with "
+                             f"the same root, split and year, and {name} must list its `sequences`")
+
+
+_check_subsets()
+
+
 def _check_evaluation():
     for name in config["evaluation"]["datasets"]:
         if name not in config["datasets"]:
@@ -334,7 +356,7 @@ def all_targets():
     targets = [f"results/{kind}/{name}.{ext}" for name in config["datasets"]
                for kind, ext in (("index", "json"), ("figures/preview", "png"))]
     targets += [f"results/propagation/{m}/{d}" for m in reported_methods()
-                for d in config["evaluation"]["datasets"]]
+                for d in dict.fromkeys(map(propagated_dataset, config["evaluation"]["datasets"]))]
     if scored():
         targets += ["results/metrics/summary.csv", "results/figures/metrics.png"]
     for name in flow_config()["datasets"]:

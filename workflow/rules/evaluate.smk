@@ -3,7 +3,7 @@
 
 rule evaluate:
     input:
-        "results/propagation/{method}/{dataset}",
+        lambda wc: f"results/propagation/{wc.method}/{propagated_dataset(wc.dataset)}",
     output:
         table="results/metrics/{method}/{dataset}.csv",
         per_sequence="results/metrics/{method}/{dataset}_per_sequence.csv",
