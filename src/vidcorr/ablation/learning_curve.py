@@ -42,26 +42,19 @@ def curve_points(run: Run, steps: list[int], runs: list[Run] = ()) -> list[Curve
     epoch is an error that says where the epochs end. A point that is the final checkpoint of one
     of `runs` is marked as that run's."""
     finals = {r.stages[-1].key: r.name for r in runs}
-    points, start, ends, bounds = [], 0, [], []
+    at, end = {0: CurvePoint(run.name, 0, run.stages[0].key, 0)}, 0  # step -> the checkpoint written there
     for stage in run.stages:
         per_epoch, epochs = stage.settings["steps_per_epoch"], stage.settings["epochs"]
-        bounds.append((start, per_epoch, epochs, stage.key))
-        ends += [start + per_epoch * (e + 1) for e in range(epochs)]
-        start += per_epoch * epochs
-    for step in sorted(set(steps)):
-        if step == 0:
-            points.append(CurvePoint(run.name, 0, run.stages[0].key, 0))
-            continue
-        if step > start:
-            continue
-        for first, per_epoch, epochs, key in bounds:
-            if first < step <= first + per_epoch * epochs:
-                if (step - first) % per_epoch:
-                    raise ValueError(f"learning_curve.steps: step {step} of run {run.name!r} is not the end of an epoch; "
-                                     f"its epochs end at steps {ends}")
-                epoch = (step - first) // per_epoch
-                points.append(CurvePoint(run.name, step, key, epoch, finals.get(key) if epoch == epochs else None))
-    return points
+        for e in range(1, epochs + 1):
+            at[end + e * per_epoch] = CurvePoint(run.name, end + e * per_epoch, stage.key, e,
+                                                 finals.get(stage.key) if e == epochs else None)
+        end += per_epoch * epochs
+    inside = [s for s in sorted(set(steps)) if s <= end]
+    missing = [s for s in inside if s not in at]
+    if missing:
+        raise ValueError(f"learning_curve.steps: step {missing[0]} of run {run.name!r} is not the end of an epoch; "
+                         f"its epochs end at steps {sorted(at)[1:]}")
+    return [at[s] for s in inside]
 
 
 def _metric(path: str) -> float:
