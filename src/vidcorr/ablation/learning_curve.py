@@ -84,9 +84,9 @@ def write_learning_curve(points: list[tuple[str, int, str]], baselines: list[tup
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 3.8))
-    for run in dict.fromkeys(r for r, _, _ in points):
+    for i, run in enumerate(dict.fromkeys(r for r, _, _ in points)):  # runs share early points: later ones drawn thinner
         xy = sorted((r["step"], r["value"]) for r in rows if r["run"] == run and r["step"] != "")
-        ax.plot([x for x, _ in xy], [y for _, y in xy], marker="o", label=run)
+        ax.plot([x for x, _ in xy], [y for _, y in xy], marker="o", label=run, lw=max(3 - i, 1), ms=max(9 - 3 * i, 4))
     for style, (name, _) in zip(("--", ":", "-."), baselines):
         value = next(r["value"] for r in rows if r["run"] == name and r["step"] == "")
         ax.axhline(value, ls=style, color="grey", label=f"{name} ({value:.3f})")
