@@ -25,7 +25,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .reconstruction import RECON_SCALE
+from .reconstruction import RECON_SCALE, negative_logits
 
 
 def beta_at(progress: float, start: float, end: float, schedule: str) -> float:
@@ -65,11 +65,8 @@ def positive_negative_loss(fq: torch.Tensor, fr: torch.Tensor, affinity: torch.T
                            negative_videos: torch.Tensor, videos: torch.Tensor, temperature: float) -> torch.Tensor:
     """Eq. 17. fq, fr (B, D, h, w) L2-normalised; affinity (B, HW, HW) intra-video, rows summing to
     1; negatives (K, D) with their video ids; a sample's own video is never its negative."""
-    b, d = fq.shape[:2]
     q = fq.flatten(2).transpose(1, 2)  # (B, HW, D)
     positive = F.normalize(torch.bmm(affinity, fr.flatten(2).transpose(1, 2)), dim=-1)
     pos = (q * positive).sum(-1, keepdim=True) / temperature  # (B, HW, 1)
-    neg = torch.einsum("bqd,kd->bqk", q, negatives.to(fq)) / temperature
-    own = negative_videos.to(fq.device)[None, :] == videos.to(fq.device)[:, None]  # (B, K)
-    neg = neg.masked_fill(own[:, None, :], float("-inf"))
+    neg = negative_logits(q, negatives, negative_videos, videos, temperature)
     return (torch.logsumexp(torch.cat([pos, neg], dim=-1), dim=-1, keepdim=True) - pos).mean()

@@ -36,6 +36,15 @@ class Losses:
     affinity: torch.Tensor  # (B, HW, HW) over reference pixels; with negatives, rows sum to < 1
 
 
+def negative_logits(q: torch.Tensor, negatives: torch.Tensor, negative_videos: torch.Tensor, videos: torch.Tensor,
+                    temperature: float) -> torch.Tensor:
+    """Logits (B, HW, K) of queries q (B, HW, D) against memory-bank negatives (K, D); those of a
+    sample's own video are -inf (never its negatives)."""
+    neg = torch.einsum("bqd,kd->bqk", q, negatives.to(q)) / temperature
+    own = negative_videos.to(q.device)[None, :] == videos.to(q.device)[:, None]  # (B, K)
+    return neg.masked_fill(own[:, None, :], float("-inf"))
+
+
 def reconstruction_losses(
     fq: torch.Tensor, fr: torch.Tensor, values: torch.Tensor, target: torch.Tensor, *,
     radius: int, temperature: float, window: torch.Tensor | None = None,
@@ -55,9 +64,7 @@ def reconstruction_losses(
     window = window_mask(h, w, radius, fq.device) if window is None else window
     logits = logits.masked_fill(~window, float("-inf"))
     if negatives is not None and negatives.shape[0]:
-        neg = torch.einsum("bdq,kd->bqk", q, negatives.to(fq)) / temperature
-        own = negative_videos.to(fq.device)[None, :] == videos.to(fq.device)[:, None]  # (B, K)
-        neg = neg.masked_fill(own[:, None, :], float("-inf"))
+        neg = negative_logits(q.transpose(1, 2), negatives, negative_videos, videos, temperature)
         denom = torch.logsumexp(torch.cat([logits, neg], dim=-1), dim=-1, keepdim=True)
     else:
         denom = torch.logsumexp(logits, dim=-1, keepdim=True)
