@@ -78,3 +78,25 @@ def test_cli_reports_the_file_and_exits_nonzero(tmp_path):
     assert proc.returncode == 1
     assert str(bad) in proc.stderr and "not a readable video container" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+# One clip per container/codec pair the shared clips use: MP4/H.264, AVI/MPEG-4 Part 2, AVI/H.264.
+REAL_CLIPS = ["carphone_pristine.mp4", "mmaction2_test.avi", "ntu_S001C001P001R001A001_rgb.avi"]
+
+
+@pytest.mark.parametrize("name", REAL_CLIPS)
+def test_one_flipped_byte_in_a_real_clip_is_an_error(tmp_path, name):
+    """FFmpeg conceals bitstream errors unless told not to; the damaged clip must not extract."""
+    from conftest import shared
+
+    clean = shared("videos", name)
+    data = bytearray(clean.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    bad = tmp_path / name
+    bad.write_bytes(bytes(data))
+    assert extract_video(clean, tmp_path / "clean")["num_frames"] > 0  # the undamaged file still decodes
+    out = tmp_path / "frames" / bad.stem
+    with pytest.raises(VideoDecodeError) as err:
+        extract_video(bad, out)
+    assert str(bad) in str(err.value)
+    assert not out.exists() and list((tmp_path / "frames").iterdir()) == []
