@@ -246,5 +246,5 @@ def test_memory_schedules(settings, expected):
     assert [e[0] for e in memory.entries()] == expected
     long_term = dict(zip(expected, memory.tensors()[2]))  # searched within long_term_radius
     assert [t for t, far in long_term.items() if far] == [t for t in expected if t < 15]
-    with pytest.raises(ValueError, match="short_term_stride must be >= 1"):
+    with pytest.raises(ValueError, match="propagation setting keep_frames.0: 0 is less than the minimum of 1"):
         PropagationConfig.from_dict({"keep_frames": [0]})

@@ -228,7 +228,7 @@ def test_mast_sampling_draws_listed_gaps_and_resizes_the_whole_frame(tmp_path):
     assert min(left, right) < 0.1 * max(left, right)  # both halves of the frame are in the square
     with pytest.raises(ValueError, match="one non-negative weight per gap"):
         TrainConfig.from_dict({"gaps": [2, 5], "gap_probs": [1.0]})
-    with pytest.raises(ValueError, match="resize must be crop or whole"):
+    with pytest.raises(ValueError, match="training setting resize: .pad. is not one of"):
         TrainConfig.from_dict({"resize": "pad"})
 
 
@@ -249,5 +249,5 @@ def test_first_recipe_switches_train_and_load(tmp_path, synthetic_root):
     train(full, _index(tmp_path, synthetic_root), tmp_path / "full", device="cpu")
     # unscaled smooth L1 at 1/4 sits in its quadratic regime, far below the x 20 loss
     assert rows[0]["reconstruction"] < 0.1 * _log(tmp_path / "full/log.csv")[0]["reconstruction"]
-    with pytest.raises(ValueError, match="recon must be one of"):
+    with pytest.raises(ValueError, match="training setting recon: .crop. is not one of"):
         TrainConfig.from_dict({"recon": "crop"})

@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (FileNotFoundError, ValueError, KeyError, RuntimeError) as e:
+    except (FileNotFoundError, ValueError, KeyError, RuntimeError, FloatingPointError) as e:
         print(f"vidcorr {args.command}: error: {e}", file=sys.stderr)
         return 1
 

@@ -11,12 +11,13 @@ from vidcorr.ablation.learning_curve import curve_points
 from vidcorr.ablation.variants import deep_merge, experiment_runs, named_runs, stage_index
 from vidcorr.datasets.embedded import EMBEDDED_PREFIX, resolve_root
 from vidcorr.provenance import config_hash
+from vidcorr.settings_schema import SCHEMA_PATH
 from vidcorr.frames import list_videos
 
 min_version("9.0")
 
 
-validate(config, schema="../schemas/config.schema.yaml")
+validate(config, schema=str(SCHEMA_PATH))
 
 SYNTHETIC_DIR = "results/data/synthetic"
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from ..settings_schema import FLOW_METHOD, check
+
 OPENCV_MODELS = ("dis_ultrafast", "dis_fast", "dis_medium", "farneback")
-COMPRESSIONS = ("blosc-lz4hc", "blosc-zstd", "gzip", "lzf")
 
 
 @dataclass(frozen=True)
@@ -28,19 +29,12 @@ class FlowConfig:
         unknown = sorted(set(d) - {f.name for f in fields(cls)})
         if unknown:
             raise ValueError(f"unknown flow setting(s) {unknown}")
+        check(d, FLOW_METHOD, "flow")
         if "gaps" in d:
-            d["gaps"] = tuple(int(g) for g in d["gaps"])
+            d["gaps"] = tuple(d["gaps"])
         cfg = cls(**d)
-        if cfg.backend not in ("opencv", "ptlflow"):
-            raise ValueError(f"flow backend must be opencv or ptlflow, not {cfg.backend!r}")
         if cfg.backend == "opencv" and cfg.model not in OPENCV_MODELS:
             raise ValueError(f"opencv flow model must be one of {list(OPENCV_MODELS)}, not {cfg.model!r}")
-        if not cfg.gaps or min(cfg.gaps) < 1:
-            raise ValueError(f"flow gaps must be positive integers, not {list(cfg.gaps)}")
-        if cfg.dtype not in ("int16", "float16"):
-            raise ValueError(f"flow dtype must be int16 or float16, not {cfg.dtype!r}")
-        if cfg.compression not in COMPRESSIONS:
-            raise ValueError(f"flow compression must be one of {list(COMPRESSIONS)}, not {cfg.compression!r}")
         return cfg
 
     def to_dict(self) -> dict:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from ..settings_schema import PROPAGATION, check
+
 
 @dataclass(frozen=True)
 class PropagationConfig:
@@ -33,12 +35,10 @@ class PropagationConfig:
         unknown = sorted(set(d) - known)
         if unknown:
             raise ValueError(f"unknown propagation setting(s) {unknown}; known: {sorted(known)}")
+        check(d, PROPAGATION, "propagation")
         if "keep_frames" in d:
             d["keep_frames"] = tuple(d["keep_frames"] or ())
-        cfg = cls(**d)
-        if cfg.short_term_stride < 1 or any(t < 1 for t in cfg.keep_frames):
-            raise ValueError("short_term_stride must be >= 1 and keep_frames frame indices >= 1 (frame 0 is first_frame)")
-        return cfg
+        return cls(**d)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from ..settings_schema import TRAINING_STAGE, check
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -69,19 +71,13 @@ class TrainConfig:
         unknown = sorted(set(d) - {f.name for f in fields(cls)})
         if unknown:
             raise ValueError(f"unknown training setting(s) {unknown}")
+        check({k: v for k, v in d.items() if k != "stage"}, TRAINING_STAGE, "training")
         for key in ("decay_at", "gaps", "gap_probs"):
             if key in d:
                 d[key] = tuple(d[key])
         cfg = cls(**d)
-        for key, allowed in (("drop", ("ab", "lab")), ("recon", ("input", "feature"))):
-            if getattr(cfg, key) not in allowed:
-                raise ValueError(f"{key} must be one of {allowed}, not {getattr(cfg, key)!r}")
-        if cfg.resize not in ("crop", "whole"):
-            raise ValueError(f"resize must be crop or whole, not {cfg.resize!r}")
         if cfg.gap_probs and (len(cfg.gap_probs) != len(cfg.gaps) or min(cfg.gap_probs) < 0 or sum(cfg.gap_probs) <= 0):
             raise ValueError(f"gap_probs {list(cfg.gap_probs)} must give one non-negative weight per gap in gaps {list(cfg.gaps)}")
-        if any(g < 1 for g in cfg.gaps):
-            raise ValueError(f"gaps must be >= 1, not {list(cfg.gaps)}")
         if cfg.stage not in ("warmup", "inter", "mer"):
             raise ValueError(f"training stage must be warmup, inter or mer, not {cfg.stage!r}")
         mer_only = [k for k in ("flow_fusion", "ven", "sampler", "loss_weight_map") if getattr(cfg, k)]
@@ -91,8 +87,6 @@ class TrainConfig:
             raise ValueError("loss_pos_neg takes its negatives from the memory bank: set bank_frames > 0")
         if cfg.stage == "warmup" and cfg.bank_frames:
             raise ValueError("the warm-up stage is intra-video only: set bank_frames: 0")
-        if cfg.crop % 4:
-            raise ValueError("crop must be a multiple of 4 (the encoder's stride)")
         return cfg
 
     def to_dict(self) -> dict:

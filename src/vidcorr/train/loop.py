@@ -101,6 +101,15 @@ def _schedule(cfg: TrainConfig, total: int):
     return lambda s: 1.0
 
 
+def _check_finite(objective: dict, global_step: int, out: Path) -> None:
+    """Stop at the first non-finite loss term: weights trained on NaN must never become final.pt."""
+    bad = {k: v.item() for k, v in objective.items() if not torch.isfinite(v)}
+    if bad:
+        raise FloatingPointError(
+            f"training step {global_step}: loss term(s) {bad} not finite; stopped without writing "
+            f"{out / 'final.pt'} (lower lr, or check the inputs and settings)")
+
+
 def _mer_heads(cfg: TrainConfig) -> torch.nn.ModuleDict:
     """The MER stage's trainable parts besides the encoder (empty for the other stages)."""
     heads = torch.nn.ModuleDict()
@@ -239,6 +248,7 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
                 objective["pos_neg"] = positive_negative_loss(fq, fr, losses.affinity, negs, neg_videos,
                                                               batch["video"], cfg.temperature)
             total_loss = sum(objective.values())
+            _check_finite(objective, global_step, out)
             grad_norms = {}
             if cfg.grad_log_every and global_step % cfg.grad_log_every == 0:
                 grad_norms = term_gradient_norms(objective, list(model.parameters()))
