@@ -108,3 +108,13 @@ def test_missing_prediction_folder_is_an_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(PredictionError, match="sequence seq: no prediction folder"):
         evaluate_davis(root, "val", tmp_path / "empty")
+
+
+def test_an_annotation_of_another_size_after_the_first_is_an_error(tmp_path):
+    """Only frame 0's size used to be checked: a wrong-size mask later scored J near 0, silently."""
+    big = np.zeros((15, 20), np.uint8)
+    big[2:6, 2:6] = 1
+    root = make_davis(tmp_path / "d", masks=[two_objects(), big, two_objects()])
+    with pytest.raises(FileNotFoundError, match=r"Annotations/480p/seq/00001.png: annotation is 20x15 but the "
+                                                r"sequence's first annotation 00000.png is 16x12"):
+        evaluate_davis(root, "val", _preds(tmp_path, root))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..datasets.base import DatasetLayoutError
 from ..datasets.davis import DavisReader
 from ..datasets.masks import read_label
 from .davis_measures import boundary_f, boundary_radius, crop_box, region_j, statistics
@@ -73,6 +74,10 @@ def evaluate_sequence(name: str, gt_paths: list[Path], pred_dir: Path) -> Sequen
     f = np.zeros((n_obj, len(evaluated)))
     for t, (gp, pred) in enumerate(zip(evaluated, preds)):
         gt = read_label(gp)
+        if gt.shape != first.shape:
+            raise DatasetLayoutError(
+                "DAVIS", gp, f"annotation is {gt.shape[1]}x{gt.shape[0]} but the sequence's first annotation "
+                f"{gt_paths[0].name} is {first.shape[1]}x{first.shape[0]}", "every mask of a sequence must have one size")
         box = crop_box(gt, pred)
         if box is None:
             j[:, t] = f[:, t] = 1.0
