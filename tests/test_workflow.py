@@ -6,6 +6,7 @@ import csv
 import json
 import shutil
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -90,8 +91,14 @@ def test_paper_config_needs_roots_then_resolves_and_indexes(tmp_path):
     # the full LIIR and MER runs on JHMDB and (zipped for the server) on YouTube-VOS val
     assert _job_count(dry, "evaluate") == 3 * (30 + 16 + 2) + 4 * 3  # + baselines and named runs on 3 datasets
     assert _job_count(dry, "submission_zip") == 3 * 2
+    # A caption with an apostrophe passes through the shell (settings used to travel in '...').
+    quoted = yaml.safe_load(open(paper))
+    quoted["experiments"]["tables"]["liir-1"]["caption"] = "LIIR's Table 1, DAVIS-2017 val"
+    paper = str(tmp_path / "paper_quoted.yaml")
+    Path(paper).write_text(yaml.safe_dump(quoted))
     snakemake(tmp_path, "results/ablation/manifest.yaml", "--configfile", paper, "--config", roots)
     tables = yaml.safe_load((tmp_path / "results/ablation/manifest.yaml").read_text())["manifest"]["tables"]
+    assert tables["liir-1"]["caption"] == "LIIR's Table 1, DAVIS-2017 val"
     assert {t: len(v["rows"]) for t, v in tables.items()} == {
         "liir-1": 1, "liir-2": 1, "liir-3": 1, "liir-4": 5, "liir-5a": 4, "liir-5b": 4, "liir-5c": 3, "liir-A1": 4,
         "mer-1": 2, "mer-2": 2, "mer-3": 2, "mer-4": 5, "mer-5A": 4, "mer-5B": 4, "mer-5C": 4}
@@ -168,11 +175,11 @@ def test_ci_config_builds_everything_then_a_second_run_does_nothing(tmp_path):
     assert _job_count(dry, "train_stage") == 1 and "mer-k3-s0" in dry and _job_count(dry, "ablation") == 1
 
 
-def _video_config(tmp_path, skip):
-    videos = tmp_path / "videos"
+def _video_config(tmp_path, skip, good="good", broken="broken", folder="videos"):
+    videos = tmp_path / folder
     videos.mkdir()
-    _write_clip(videos / "good.mp4", n=8, faststart=True)
-    (videos / "broken.avi").write_bytes(b"RIFF" + b"\x00" * 400)
+    _write_clip(videos / f"{good}.mp4", n=8, faststart=True)
+    (videos / f"{broken}.avi").write_bytes(b"RIFF" + b"\x00" * 400)
     cfg = {"seed": 0, "roots": {"mine": str(videos)}, "datasets": {"mine": {"type": "videos"}},
            "frames": {"fps": None, "short_side": None, "jpeg_quality": 90, "skip_bad_videos": skip},
            **{k: yaml.safe_load((REPO / "config.yaml").read_text())[k] for k in ("synthetic", "propagation")},
@@ -197,3 +204,19 @@ def test_skip_bad_videos_lists_the_skipped_file(tmp_path):
     assert [r["video"] for r in rows] == ["broken"] and "not a readable" in rows[0]["reason"]
     index = json.loads((tmp_path / "results/index/mine.json").read_text())
     assert [s["name"] for s in index["sequences"]] == ["good"]
+
+
+def test_names_with_spaces_and_accents_pass_every_rule(tmp_path):
+    """Every path in every rule is quoted: a video named like a holiday clip extracts, gets flow and is
+    indexed; a broken one is skipped with its reason; no stray file is left by a split path."""
+    cfg = yaml.safe_load(_video_config(tmp_path, skip=True, good="clip ä 1", broken="bad ö", folder="my vidéos").read_text())
+    cfg["flow"] = {"datasets": ["mine"], "compute": {"backend": "opencv", "model": "dis_ultrafast", "gaps": [1]}}
+    path = tmp_path / "names.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True))
+    work = tmp_path / "work dir"
+    snakemake(work, "results/flow/mine/index.json", "--configfile", str(path))
+    assert (work / "results/frames/mine/clip ä 1/00007.jpg").exists()
+    assert json.loads((work / "results/flow/mine/index.json").read_text())["files"] == {"clip ä 1": "videos/clip ä 1.h5"}
+    rows = list(csv.DictReader(open(work / "results/index/mine.skipped.tsv"), delimiter="\t"))
+    assert [r["video"] for r in rows] == ["bad ö"]
+    assert sorted(p.name for p in (work / "logs/frames/mine").iterdir()) == ["bad ö.log", "clip ä 1.log"]

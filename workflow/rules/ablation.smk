@@ -20,7 +20,7 @@ rule ablation_manifest:
         mem_mb=200,
         runtime=5,
     shell:
-        "vidcorr settings --section manifest --json '{params.manifest}' --out {output} > {log} 2>&1"
+        "vidcorr settings --section manifest --json {params.manifest:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule submission_zip:
@@ -71,6 +71,6 @@ rule ablation:
         mem_mb=2000,
         runtime=15,
     shell:
-        "vidcorr ablation {input.metrics} --submissions {input.submissions} {params.server}"
-        " --manifest {input.manifest} --paper {input.paper:q} --out {output.table}"
-        " --tables {output.tables} --plots {output.plots} > {log} 2>&1"
+        "vidcorr ablation {input.metrics:q} --submissions {input.submissions:q} {params.server}"
+        " --manifest {input.manifest:q} --paper {input.paper:q} --out {output.table:q}"
+        " --tables {output.tables:q} --plots {output.plots:q} > {log:q} 2>&1"

@@ -10,9 +10,9 @@ rule learning_curve:
         table="results/learning_curve.csv",
         plot=report("results/figures/learning_curve.png", caption="../report/learning_curve.rst", category="Metrics"),
     params:
-        points=lambda wc, input: " ".join(f"--point {shlex.quote(p.run)} {p.step} {f}"
+        points=lambda wc, input: " ".join(f"--point {shlex.quote(p.run)} {p.step} {shlex.quote(f)}"
                                           for p, f in zip(CURVE_POINTS, input.points)),
-        baselines=lambda wc, input: " ".join(f"--baseline {b} {f}" for b, f in zip(CURVE_BASELINES, input.baselines)),
+        baselines=lambda wc, input: " ".join(f"--baseline {shlex.quote(b)} {shlex.quote(f)}" for b, f in zip(CURVE_BASELINES, input.baselines)),
         title=lambda wc: shlex.quote(f"{CURVE_DATASET}: J&F against training steps"),
     log:
         "logs/learning_curve.log",
@@ -26,4 +26,4 @@ rule learning_curve:
         runtime=10,
     shell:
         "vidcorr learning-curve {params.points} {params.baselines} --title {params.title}"
-        " --out {output.table} --plot {output.plot} > {log} 2>&1"
+        " --out {output.table:q} --plot {output.plot:q} > {log:q} 2>&1"

@@ -21,7 +21,7 @@ checkpoint index_dataset:
         mem_mb=1000,
         runtime=10,
     shell:
-        "vidcorr index {params.args} --out {output.index} --skipped {output.skipped} > {log} 2>&1"
+        "vidcorr index {params.args} --out {output.index:q} --skipped {output.skipped:q} > {log:q} 2>&1"
 
 
 rule preview_dataset:
@@ -47,4 +47,4 @@ rule preview_dataset:
         mem_mb=1000,
         runtime=10,
     shell:
-        "vidcorr preview {params.args} --out {output} > {log} 2>&1"
+        "vidcorr preview {params.args} --out {output:q} > {log:q} 2>&1"

@@ -20,7 +20,7 @@ rule evaluate:
         mem_mb=2000,
         runtime=30,
     shell:
-        "vidcorr evaluate {params.dataset} --results {input} --out {output.table} > {log} 2>&1"
+        "vidcorr evaluate {params.dataset} --results {input:q} --out {output.table:q} > {log:q} 2>&1"
 
 
 rule metrics_summary:
@@ -40,4 +40,4 @@ rule metrics_summary:
         mem_mb=1000,
         runtime=10,
     shell:
-        "vidcorr summarize {input} --out {output.table} --plot {output.plot} > {log} 2>&1"
+        "vidcorr summarize {input:q} --out {output.table:q} --plot {output.plot:q} > {log:q} 2>&1"

@@ -18,7 +18,7 @@ rule flow_settings:
         mem_mb=200,
         runtime=5,
     shell:
-        "vidcorr settings --section flow --json '{params.settings}' --out {output} > {log} 2>&1"
+        "vidcorr settings --section flow --json {params.settings:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule flow_video:
@@ -38,7 +38,7 @@ rule flow_video:
         mem_mb=4000,
         runtime=120,
     shell:
-        "vidcorr flow compute --index {input.index} --video {wildcards.video:q} --config {input.settings}"
+        "vidcorr flow compute --index {input.index:q} --video {wildcards.video:q} --config {input.settings:q}"
         " --out {output:q} > {log:q} 2>&1"
 
 
@@ -58,7 +58,7 @@ rule flow_index:
         mem_mb=1000,
         runtime=10,
     shell:
-        "vidcorr flow index {input:q} --dataset {wildcards.dataset} --out {output} > {log} 2>&1"
+        "vidcorr flow index {input:q} --dataset {wildcards.dataset:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule flow_picture:
@@ -83,7 +83,7 @@ rule flow_picture:
         mem_mb=1000,
         runtime=10,
     shell:
-        "vidcorr flow picture --flow-index {input.flow} --data-index {input.data} --out {output} > {log} 2>&1"
+        "vidcorr flow picture --flow-index {input.flow:q} --data-index {input.data:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule flow_validation_settings:
@@ -102,7 +102,7 @@ rule flow_validation_settings:
         mem_mb=200,
         runtime=5,
     shell:
-        "vidcorr settings --section flow_validation --json '{params.settings}' --out {output} > {log} 2>&1"
+        "vidcorr settings --section flow_validation --json {params.settings:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule flow_epe:
@@ -124,4 +124,4 @@ rule flow_epe:
         mem_mb=4000,
         runtime=60,
     shell:
-        "vidcorr flow epe --root {params.root:q} --config {input.settings} --out {output} > {log} 2>&1"
+        "vidcorr flow epe --root {params.root:q} --config {input.settings:q} --out {output:q} > {log:q} 2>&1"

@@ -23,4 +23,4 @@ rule extract_frames:
         runtime=30,
     shell:
         "vidcorr frames --video {input:q} --out {output:q} {params.fps} {params.short_side}"
-        " --jpeg-quality {params.quality} {params.skip} > {log} 2>&1"
+        " --jpeg-quality {params.quality} {params.skip} > {log:q} 2>&1"

@@ -17,7 +17,7 @@ rule propagation_settings:
         mem_mb=200,
         runtime=5,
     shell:
-        "vidcorr settings --section propagation --json '{params.settings}' --out {output} > {log} 2>&1"
+        "vidcorr settings --section propagation --json {params.settings:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule propagate:
@@ -47,5 +47,5 @@ rule propagate:
         mem_mb=6000,
         runtime=240,
     shell:
-        "vidcorr propagate {params.dataset} --checkpoint {params.checkpoint:q} --config {input.settings}"
-        " --out {output.results} --overlays {output.overlays} > {log} 2>&1"
+        "vidcorr propagate {params.dataset} --checkpoint {params.checkpoint:q} --config {input.settings:q}"
+        " --out {output.results:q} --overlays {output.overlays:q} > {log:q} 2>&1"

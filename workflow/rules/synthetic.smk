@@ -17,6 +17,6 @@ rule synthetic_benchmark:
         mem_mb=2000,
         runtime=30,
     shell:
-        "vidcorr synth --out {output} --seed {params.s[seed]} --sequences {params.s[num_sequences]}"
+        "vidcorr synth --out {output:q} --seed {params.s[seed]} --sequences {params.s[num_sequences]}"
         " --frames {params.s[num_frames]} --width {params.s[width]} --height {params.s[height]}"
-        " --objects {params.s[num_objects]} > {log} 2>&1"
+        " --objects {params.s[num_objects]} > {log:q} 2>&1"

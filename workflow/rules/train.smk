@@ -20,7 +20,7 @@ rule train_settings:
         mem_mb=200,
         runtime=5,
     shell:
-        "vidcorr settings --section train --json '{params.settings}' --out {output} > {log} 2>&1"
+        "vidcorr settings --section train --json {params.settings:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule train_stage:
@@ -40,8 +40,8 @@ rule train_stage:
         ),
     params:
         out=lambda wc, output: os.path.dirname(output.checkpoint),
-        init=lambda wc, input: f"--init {input.init}" if input.init else "",
-        flow=lambda wc, input: f"--flow {' '.join(input.flow)}" if input.flow else "",
+        init=lambda wc, input: f"--init {' '.join(map(shlex.quote, input.init))}" if input.init else "",
+        flow=lambda wc, input: f"--flow {' '.join(map(shlex.quote, input.flow))}" if input.flow else "",
     log:
         "logs/train/{key}.log",
     benchmark:
@@ -53,5 +53,5 @@ rule train_stage:
         mem_mb=8000,
         runtime=1440,
     shell:
-        "vidcorr train --config {input.settings} --data {input.data} {params.flow} {params.init}"
-        " --out {params.out} > {log} 2>&1"
+        "vidcorr train --config {input.settings:q} --data {input.data:q} {params.flow} {params.init}"
+        " --out {params.out:q} > {log:q} 2>&1"
