@@ -251,3 +251,29 @@ def test_first_recipe_switches_train_and_load(tmp_path, synthetic_root):
     assert rows[0]["reconstruction"] < 0.1 * _log(tmp_path / "full/log.csv")[0]["reconstruction"]
     with pytest.raises(ValueError, match="training setting recon: .crop. is not one of"):
         TrainConfig.from_dict({"recon": "crop"})
+
+
+def test_resume_and_rerun_refuse_other_data(tmp_path, synthetic_root):
+    """A finished or half-done --out is reused only for the data it was trained on, and names both."""
+    import json
+
+    cfg = TrainConfig.from_dict({**TINY, "epochs": 1})
+    data = _index(tmp_path, synthetic_root)
+    other = tmp_path / "other.json"
+    seqs = json.loads(data[0].read_text())
+    other.write_text(json.dumps({**seqs, "options": {"sequences": ["synth00"]}}))
+    train(cfg, data, tmp_path / "done", device="cpu")
+    before = (tmp_path / "done/final.pt").read_bytes()
+    with pytest.raises(ValueError, match=r"was trained on data: \['.*index.json'\], but this run asks for "
+                                         r"data: \['.*other.json'\]"):
+        train(cfg, [other], tmp_path / "done", device="cpu")
+    assert (tmp_path / "done/final.pt").read_bytes() == before
+    half = tmp_path / "half"
+    half.mkdir()
+    shutil.copy(tmp_path / "done/epoch_001.pt", half / "last.pt")
+    with pytest.raises(ValueError, match="delete .*half to start over"):
+        train(TrainConfig.from_dict({**TINY, "epochs": 1}), [other], half, device="cpu")
+    assert not (half / "final.pt").exists()
+    train(cfg, data, tmp_path / "done", device="cpu")  # the same inputs: nothing to do, same weights
+    assert torch.equal(torch.load(tmp_path / "done/final.pt", weights_only=True)["encoder"]["conv1.weight"],
+                       torch.load(half / "last.pt", weights_only=True)["encoder"]["conv1.weight"])

@@ -35,7 +35,7 @@ from ..model import ResNet18Stride4, encoder_config, save_encoder
 from ..model.cluster_sampler import MultiClusterSampler
 from ..model.flow_fusion import FlowFusion
 from ..model.ven import ValueExtractionNetwork, potential_value
-from ..provenance import record
+from ..provenance import record, sha256_file
 from . import distributed as dist_utils
 from .config import TrainConfig
 from .curves import TERMS, plot_curve
@@ -99,6 +99,24 @@ def _schedule(cfg: TrainConfig, total: int):
     if cfg.schedule != "constant":
         raise ValueError(f"unknown schedule {cfg.schedule!r}; use constant, cosine or step")
     return lambda s: 1.0
+
+
+def _inputs(indexes: list, flow: list | None, init) -> dict:
+    """What a run trains on, by content: (path, sha256) of each data index, flow index and the init checkpoint."""
+    def files(paths):
+        return [[str(p), sha256_file(p)] for p in paths or []]
+
+    return {"data": files(indexes), "flow": files(flow), "init": files([init] if init else [])}
+
+
+def _check_same_inputs(saved: dict | None, inputs: dict, last: Path, out: Path) -> None:
+    """Resume only onto the data a run started with; a finished run is not reused for other data."""
+    digests = lambda d: {k: [sha for _, sha in v] for k, v in d.items()}  # noqa: E731 (paths may move)
+    if saved is None or digests(saved) != digests(inputs):
+        def names(d):
+            return "; ".join(f"{k}: {[p for p, _ in v]}" for k, v in d.items() if v) if d else "unrecorded inputs"
+        raise ValueError(f"{last} was trained on {names(saved)}, but this run asks for {names(inputs)} "
+                         f"(or the same files changed); delete {out} to start over, or pass the original inputs")
 
 
 def _check_finite(objective: dict, global_step: int, out: Path) -> None:
@@ -174,12 +192,14 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(cfg, total))
     bank = MemoryBank(cfg.bank_frames, cfg.bank_points, ResNet18Stride4.out_channels)
 
+    inputs = _inputs(indexes, flow if cfg.flow_fusion else None, init)
     start_epoch, log_rows = 0, []
     last = out / "last.pt"
     if last.is_file():
         state = torch.load(last, map_location="cpu", weights_only=True)
         if state["config"] != cfg.to_dict():
             raise ValueError(f"{last} was written with other settings; delete {out} to start over")
+        _check_same_inputs(state.get("inputs"), inputs, last, out)
         model.load_state_dict(state["encoder"])
         heads.load_state_dict(state["heads"])
         ema.load_state_dict(state["ema"])
@@ -278,7 +298,7 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
                 "encoder": model.state_dict(), "encoder_config": encoder_config(model), "ema": ema.state_dict(),
                 "heads": heads.state_dict(),
                 "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "bank": bank.state_dict(),
-                "rng": _rng_state(), "epoch": epoch, "config": cfg.to_dict(), "log": log_rows,
+                "rng": _rng_state(), "epoch": epoch, "config": cfg.to_dict(), "inputs": inputs, "log": log_rows,
                 "provenance": record(config=cfg.to_dict(), seed=cfg.seed, inputs=[str(p) for p in indexes],
                                      init=str(init) if init else None, world_size=world),
             }
