@@ -189,3 +189,36 @@ def test_youtube_vos_all_frames_reads_the_full_videos_with_the_sparse_annotation
     assert len(open_dataset("ytvos", root, split="train").sequence("vid1").frames) == 4
     with pytest.raises(DatasetLayoutError, match="valid_all_frames/JPEGImages"):
         open_dataset("ytvos", make_ytvos(tmp_path / "v"), split="valid", all_frames=True)
+
+
+def test_an_empty_split_is_an_error_naming_its_list(tmp_path):
+    """An empty list used to pass index, propagate and evaluate and write a global row of NaN."""
+    import json
+
+    davis = make_davis(tmp_path / "d")
+    (davis / "ImageSets/2017/val.txt").write_text("\n")
+    with pytest.raises(DatasetLayoutError, match=r"ImageSets/2017/val\.txt: lists no sequence"):
+        open_dataset("davis", davis)
+    vip, _ = make_vip(tmp_path / "v")
+    (vip / "lists/val_id.txt").write_text("")
+    with pytest.raises(DatasetLayoutError, match=r"lists/val_id\.txt: lists no sequence"):
+        open_dataset("vip", vip)
+    jhmdb, _ = make_jhmdb(tmp_path / "j")
+    (jhmdb / "splits/run_test_split1.txt").write_text("clip_a.avi 1\n")  # no test (2) video left
+    with pytest.raises(DatasetLayoutError, match=r"splits/\*_test_split1\.txt \(test videos\): lists no sequence"):
+        open_dataset("jhmdb", jhmdb)
+    ytvos = make_ytvos(tmp_path / "y")
+    (ytvos / "valid/meta.json").write_text(json.dumps({"videos": {}}))
+    with pytest.raises(DatasetLayoutError, match=r"valid/meta\.json: lists no sequence"):
+        open_dataset("ytvos", ytvos)
+
+
+def test_evaluating_an_empty_split_fails_and_writes_nothing(tmp_path):
+    from conftest import run
+
+    davis = make_davis(tmp_path / "d")
+    (davis / "ImageSets/2017/val.txt").write_text("")
+    out = tmp_path / "scores.csv"
+    proc = run(["vidcorr", "evaluate", "davis", "--davis-root", str(davis), "--split", "val", "--results",
+                str(tmp_path), "--out", str(out)], check=False)
+    assert proc.returncode == 1 and "val.txt: lists no sequence" in proc.stderr and not out.exists()

@@ -104,6 +104,13 @@ class DatasetReader:
             raise DatasetLayoutError(self.kind, self.root, "no sequence left after `sequences` / `exclude`")
         return self
 
+    def _require_names(self, names: list[str], source: Path) -> list[str]:
+        """An empty split would pass every stage and score a mean of nothing (NaN)."""
+        if not names:
+            raise DatasetLayoutError(self.kind, source, "lists no sequence",
+                                     "Add the split's sequence names (one per line) or choose another split")
+        return names
+
     def _require(self, path: Path, what: str, hint: str = "") -> Path:
         if not path.exists():
             raise DatasetLayoutError(self.kind, path, f"missing {what}", hint)

@@ -22,7 +22,8 @@ class DavisReader(DatasetReader):
             self._require(self.images, "frame folder", "Expected <root>/JPEGImages/480p/<seq>/00000.jpg")
         self.annotations = self._require(self.root / "Annotations" / resolution, "annotation folder", "Expected <root>/Annotations/480p/<seq>/00000.png")
         split_file = self._require(self.root / "ImageSets" / str(year) / f"{split}.txt", "split list", "Check the year and split settings")
-        self._names = [line.strip() for line in split_file.read_text().splitlines() if line.strip()]
+        self._names = self._require_names([line.strip() for line in split_file.read_text().splitlines() if line.strip()],
+                                          split_file)
         for name in self._names:
             if require_frames:
                 self._require(self.images / name, f"frames of sequence {name} listed in {split_file.name}")

@@ -35,6 +35,7 @@ class JHMDBReader(DatasetReader):
                 parts = line.split()
                 if len(parts) == 2 and parts[1] == want:
                     self._names.append(f"{action}/{os.path.splitext(parts[0])[0]}")
+        self._require_names(self._names, split_dir / f"*_test_split{split}.txt ({subset} videos)")
 
     def sequence(self, name: str) -> Sequence:
         folder = self._require(self.images / name, f"frames of video {name}")

@@ -74,7 +74,7 @@ class VIPReader(DatasetReader):
         for line in split_file.read_text().splitlines():
             if line.strip():
                 names.setdefault(line.strip().split("/")[0], None)
-        self._names = list(names)
+        self._names = self._require_names(list(names), split_file)
         for name in self._names:
             self._require(self.images / name, f"frames of video {name} listed in {split_file.name}")
 

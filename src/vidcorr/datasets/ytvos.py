@@ -32,7 +32,7 @@ class YouTubeVOSReader(DatasetReader):
             self.meta = json.loads(meta_file.read_text())["videos"]
         except (json.JSONDecodeError, KeyError) as e:
             raise DatasetLayoutError(self.kind, meta_file, f"not a YouTube-VOS meta file ({e})") from e
-        self._names = sorted(self.meta)
+        self._names = self._require_names(sorted(self.meta), meta_file)
         for name in self._names:
             self._require(self.images / name, f"frames of video {name} listed in meta.json")
 
