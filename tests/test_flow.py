@@ -172,9 +172,11 @@ def test_missing_checkpoints_are_reported_with_where_to_put_them(tmp_path, monke
     assert resolve_checkpoint("raft_small", "things", allow_random_weights=False) == cached
 
 
-def test_the_command_fails_on_a_missing_checkpoint_before_reading_anything(tmp_path):
+@pytest.mark.parametrize("shape", ["flow: {%s}", "flow: {datasets: [clips], compute: {%s}}"])
+def test_the_command_fails_on_a_missing_checkpoint_before_reading_anything(tmp_path, shape):
+    """Both the rule's settings file and a pipeline config's flow section are read."""
     settings = tmp_path / "flow.yaml"
-    settings.write_text("flow: {backend: ptlflow, model: raft, checkpoint: /nowhere/raft-things.ckpt}\n")
+    settings.write_text(shape % "backend: ptlflow, model: raft, checkpoint: /nowhere/raft-things.ckpt" + "\n")
     out = tmp_path / "v.h5"
     proc = run(["vidcorr", "flow", "compute", "--index", str(tmp_path / "no-index.json"), "--video", "v",
                 "--config", str(settings), "--out", str(out)], check=False)
@@ -268,3 +270,16 @@ def test_dis_epe_on_the_generated_benchmark(synthetic_root):
     assert all(np.isfinite(r["epe"]) and r["epe"] > 0 for r in rows)
     for r in rows:  # storage adds at most the quantisation step's share of error
         assert abs(r["epe"] - r["epe_before_storage"]) <= 0.01
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage"])
+def test_flow_index_names_a_damaged_file_without_a_traceback(tmp_path, damage):
+    path = tmp_path / "videos/v.h5"
+    with write_flow_file(path, num_frames=2, height=8, width=8, gaps=[1], attrs={"video": "v"}) as w:
+        w.write(1, 0, np.zeros((2, 8, 8), np.float32))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2] if damage == "truncate" else b"\x89HDF" + bytes(200))
+    out = tmp_path / "index.json"
+    proc = run(["vidcorr", "flow", "index", str(path), "--dataset", "d", "--out", str(out)], check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"flow file {path} is damaged or not HDF5" in proc.stderr and not out.exists()

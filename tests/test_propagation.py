@@ -208,6 +208,29 @@ def test_missing_checkpoint_and_unknown_setting_are_clear_errors(tmp_path):
         PropagationConfig.from_dict({"radious": 3})
 
 
+@pytest.mark.parametrize("damage, message", [
+    ("truncate", "is damaged or not a torch file"), ("flip", "is damaged or not a torch file"),
+    ("pickle", "holds Python objects besides tensors")])
+def test_a_damaged_checkpoint_is_named_without_torchs_unsafe_advice(tmp_path, damage, message):
+    import pickle
+
+    from vidcorr.model import ResNet18Stride4, load_encoder, save_encoder
+
+    path = tmp_path / "enc.pt"
+    save_encoder(path, ResNet18Stride4(layer4=False))
+    data = bytearray(path.read_bytes())
+    if damage == "truncate":
+        path.write_bytes(bytes(data[: len(data) // 2]))
+    elif damage == "flip":
+        data[len(data) // 3] ^= 0xFF
+        path.write_bytes(bytes(data))
+    else:
+        path.write_bytes(pickle.dumps({"encoder": {}, "hook": print}))
+    with pytest.raises(ValueError, match=message) as err:
+        load_encoder(path)
+    assert str(path) in str(err.value) and "weights_only" not in str(err.value)
+
+
 def test_youtube_vos_submission_zip(tmp_path):
     import zipfile
 

@@ -35,7 +35,9 @@ def _sequence_frames(index_path: str, video: str):
 def _compute(args) -> int:
     from .flow import FlowConfig, compute_video_flow, make_backend
 
-    cfg = FlowConfig.from_dict(_section(args.config, "flow") if args.config else {})
+    section = _section(args.config, "flow") if args.config else {}
+    # a pipeline config's flow section holds the method under compute (as propagate reads a pipeline config)
+    cfg = FlowConfig.from_dict(section.get("compute", section) if isinstance(section, dict) else section)
     backend = make_backend(cfg, args.device)  # a missing checkpoint fails here, before any frame is read
     frames, _ = _sequence_frames(args.index, args.video)
     out = compute_video_flow(args.video, frames, cfg, args.out, backend=backend)

@@ -122,7 +122,12 @@ class FlowFile:
     @property
     def file(self) -> h5py.File:
         if self._f is None or self._pid != os.getpid():
-            self._f, self._pid, self._gaps = h5py.File(self.path, "r"), os.getpid(), {}
+            try:
+                handle = h5py.File(self.path, "r")
+            except OSError as e:  # h5py's message is about HDF5 internals; say which file and what to do
+                raise ValueError(f"flow file {self.path} is damaged or not HDF5 ({e}); delete it and rerun the "
+                                 "flow stage") from e
+            self._f, self._pid, self._gaps = handle, os.getpid(), {}
         return self._f
 
     @property

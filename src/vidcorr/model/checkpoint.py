@@ -6,6 +6,8 @@ Training checkpoints carry more (optimizer, memory bank, ...); propagation needs
 from __future__ import annotations
 
 import os
+import pickle
+import zipfile
 from pathlib import Path
 
 import torch
@@ -36,20 +38,45 @@ def save_encoder(path: str | os.PathLike, encoder: ResNet18Stride4, **extra) -> 
         torch.save({"encoder": encoder.state_dict(), "encoder_config": encoder_config(encoder), **extra}, tmp)
 
 
-def load_encoder(path: str | os.PathLike, device: str | torch.device = "cpu") -> torch.nn.Module:
-    """Load an encoder in eval mode; a missing or malformed file is an error that says what to do."""
+def _check_crc(path: Path) -> None:
+    """torch's zip reader skips the CRC32 every entry carries, so a damaged byte in a tensor would load."""
+    if not zipfile.is_zipfile(path):
+        return  # torch.load will say what is wrong
+    try:
+        with zipfile.ZipFile(path) as z:
+            bad = z.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
+        raise ValueError(f"checkpoint {path} is damaged or not a torch file ({e}); train it again or copy it again") from e
+    if bad is not None:
+        raise ValueError(f"checkpoint {path} is damaged or not a torch file (entry {bad} fails its CRC check); "
+                         "train it again or copy it again")
+
+
+def read_checkpoint(path: str | os.PathLike) -> dict:
+    """The state dict of a vidcorr checkpoint; a missing, damaged or foreign file is an error saying what to do."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(
             f"checkpoint {path} does not exist: train one (the training stage writes results/train/.../*.pt), "
             "give the path of an existing one, or use the baselines 'copy-first' or 'lab'"
         )
+    _check_crc(path)
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types for a corrupt file
-        raise ValueError(f"checkpoint {path} cannot be read as a torch file ({e})") from e
+    except pickle.UnpicklingError as e:  # torch's advice (weights_only=False) would run the file's code
+        raise ValueError(f"checkpoint {path} holds Python objects besides tensors and is not loaded, since "
+                         "unpickling them could run code; it is not a vidcorr checkpoint") from e
+    except Exception as e:  # torch raises many types for a damaged file; its first sentence says which part
+        raise ValueError(f"checkpoint {path} is damaged or not a torch file ({str(e).split('. ')[0]}); "
+                         "train it again or copy it again") from e
     if not isinstance(state, dict) or "encoder" not in state:
         raise ValueError(f"checkpoint {path} holds no 'encoder' state; it is not a vidcorr checkpoint")
+    return state
+
+
+def load_encoder(path: str | os.PathLike, device: str | torch.device = "cpu") -> torch.nn.Module:
+    """Load an encoder in eval mode."""
+    state = read_checkpoint(path)
     try:
         encoder = build_encoder(state.get("encoder_config", {}))
         encoder.load_state_dict(state["encoder"])

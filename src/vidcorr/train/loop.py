@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from ..atomic import atomic_file
-from ..model import ResNet18Stride4, encoder_config, save_encoder
+from ..model import ResNet18Stride4, encoder_config, read_checkpoint, save_encoder
 from ..model.cluster_sampler import MultiClusterSampler
 from ..model.flow_fusion import FlowFusion
 from ..model.ven import ValueExtractionNetwork, potential_value
@@ -70,7 +70,7 @@ def update_ema(ema: torch.nn.Module, model: torch.nn.Module, momentum: float) ->
 
 def _load_init(model: torch.nn.Module, path: Path) -> None:
     """Start from a previous stage's encoder; only position-encoding weights may be new."""
-    state = torch.load(path, map_location="cpu", weights_only=True)["encoder"]
+    state = read_checkpoint(path)["encoder"]
     missing, unexpected = model.load_state_dict(state, strict=False)
     bad = [k for k in missing if not k.startswith("position.")] + [k for k in unexpected if not k.startswith("position.")]
     if bad:
@@ -196,7 +196,7 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
     start_epoch, log_rows = 0, []
     last = out / "last.pt"
     if last.is_file():
-        state = torch.load(last, map_location="cpu", weights_only=True)
+        state = read_checkpoint(last)
         if state["config"] != cfg.to_dict():
             raise ValueError(f"{last} was written with other settings; delete {out} to start over")
         _check_same_inputs(state.get("inputs"), inputs, last, out)
