@@ -35,6 +35,9 @@ def read_label(path: str | os.PathLike) -> np.ndarray:
     """Read a label PNG into an (H, W) uint8 id map, whatever its mode."""
     path = Path(path)
     try:
+        with Image.open(path) as im:  # PIL's decoder skips IDAT checksums: a flipped byte would read as labels
+            if im.format == "PNG":
+                im.verify()
         im = Image.open(path)
         im.load()
     except (OSError, SyntaxError) as e:

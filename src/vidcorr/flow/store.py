@@ -62,7 +62,8 @@ class FlowWriter:
         if name not in self.f:
             h, w = self.size
             n = max(0, self.num_frames - gap)
-            layout = dict(chunks=(1, 2, h, w), **COMPRESSION[self.compression]()) if n else {}
+            # Fletcher32 per chunk: without it a damaged byte in Blosc-compressed data reads as flow
+            layout = dict(chunks=(1, 2, h, w), fletcher32=True, **COMPRESSION[self.compression]()) if n else {}
             ds = self.f.create_dataset(name, shape=(n, 2, h, w), dtype=self.dtype, **layout)
             ds.attrs["gap"] = gap
             ds.attrs["scale"] = 1.0 / self.steps if self.dtype == "int16" else 1.0
@@ -116,24 +117,25 @@ class FlowFile:
         if not self.path.is_file():
             raise FileNotFoundError(f"flow file {self.path} does not exist; run the flow stage (vidcorr flow compute)")
         self._f, self._pid, self._gaps = None, None, {}
-        if not self.file.attrs.get("complete", False):
+        with self._damaged("its attributes cannot be read"):
+            complete = self.file.attrs.get("complete", False)
+        if not complete:
             raise ValueError(f"flow file {self.path} is incomplete (its writer was interrupted); delete it and rerun")
 
     @property
     def file(self) -> h5py.File:
         if self._f is None or self._pid != os.getpid():
-            try:
+            with self._damaged("cannot be opened as HDF5"):
                 handle = h5py.File(self.path, "r")
-            except OSError as e:  # h5py's message is about HDF5 internals; say which file and what to do
-                raise ValueError(f"flow file {self.path} is damaged or not HDF5 ({e}); delete it and rerun the "
-                                 "flow stage") from e
             self._f, self._pid, self._gaps = handle, os.getpid(), {}
         return self._f
 
     @property
     def attrs(self) -> dict:
         out = {}
-        for k, v in self.file.attrs.items():
+        with self._damaged("its attributes cannot be read"):
+            items = list(self.file.attrs.items())
+        for k, v in items:
             v = v.item() if isinstance(v, np.generic) else v
             if isinstance(v, str) and v[:1] in ("[", "{"):
                 v = json.loads(v)
@@ -152,14 +154,28 @@ class FlowFile:
         """(2, H, W) float32 flow in pixels from frame t to frame t + gap."""
         f = self.file
         if gap not in self._gaps:
-            if f"gap_{gap}" not in f:
+            with self._damaged(f"gap {gap} cannot be read"):
+                present = f"gap_{gap}" in f
+            if not present:
                 raise KeyError(f"{self.path}: no flow for gap {gap} (stored gaps: {self.gaps()})")
-            ds = f[f"gap_{gap}"]
-            self._gaps[gap] = ds, float(ds.attrs["scale"])
+            with self._damaged(f"gap {gap} cannot be read"):
+                ds = f[f"gap_{gap}"]
+                self._gaps[gap] = ds, float(ds.attrs["scale"])
         ds, scale = self._gaps[gap]
         if not 0 <= t < ds.shape[0]:
             raise IndexError(f"{self.path}: frame {t} has no flow at gap {gap} ({ds.shape[0]} fields)")
-        return dequantise(ds[t], scale)
+        with self._damaged(f"the field from frame {t} at gap {gap} cannot be read"):  # Fletcher32, decompression
+            stored = ds[t]
+        return dequantise(stored, scale)
+
+    @contextlib.contextmanager
+    def _damaged(self, what: str):
+        """h5py reports damage as OSError or RuntimeError about HDF5 internals; say which file and what to do."""
+        try:
+            yield
+        except (OSError, RuntimeError) as e:
+            raise ValueError(f"flow file {self.path} is damaged or not HDF5: {what} ({e}); delete it and rerun "
+                             "the flow stage") from e
 
     def close(self) -> None:
         if self._f is not None:

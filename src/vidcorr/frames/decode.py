@@ -54,6 +54,9 @@ def _open(path: Path) -> av.container.InputContainer:
     if not container.streams.video:
         container.close()
         raise VideoDecodeError(path, "the container holds no video stream")
+    if container.streams.video[0].codec_context is None:
+        container.close()
+        raise VideoDecodeError(path, "the video stream's codec is unknown or its header is damaged")
     return container
 
 
@@ -95,8 +98,7 @@ def decode_video(
     decoder detects any bitstream error, no frame decodes, or the container holds fewer packets than it
     declares frames (truncation). A damaged byte that still forms a valid bitstream cannot be told
     from content: neither MP4 nor AVI carries checksums (see README, "Bad videos").
-    Decoders may legitimately drop a frame or two that the header counts, so the frame count is
-    whatever decodes.
+    Every packet the container does not mark for discarding (edit lists) must give a frame.
     """
     path = Path(path)
     container = _open(path)
@@ -108,13 +110,14 @@ def decode_video(
         native = float(rate) if rate else None
         step = None if not fps or not native or fps >= native else native / fps
         declared = int(stream.frames or 0)
-        packets = corrupt = decoded = 0
+        packets = corrupt = discarded = decoded = 0
         next_keep = 0.0
         try:
             for packet in container.demux(stream):
                 if packet.size:
                     packets += 1
                     corrupt += bool(packet.is_corrupt)
+                    discarded += bool(packet.is_discard)  # edit lists drop these by design
                 for frame in packet.decode():
                     if frame.is_corrupt:
                         raise VideoDecodeError(path, f"frame {decoded} decoded with errors: the file is damaged")
@@ -131,6 +134,9 @@ def decode_video(
             raise VideoDecodeError(path, "no frame could be decoded")
         if corrupt:
             raise VideoDecodeError(path, f"{corrupt} corrupt packet(s): the file is damaged or truncated")
+        if decoded < packets - discarded:  # the decoder swallowed frames without reporting an error
+            raise VideoDecodeError(path, f"only {decoded} frames decode from {packets - discarded} packets: "
+                                         "the stream's header or data is damaged")
         if declared and packets < declared:
             raise VideoDecodeError(
                 path, f"truncated: the container declares {declared} frames but holds only {packets} packets"
