@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from .png_fast import decode_png_ids
 
 
 def davis_palette(n: int = 256) -> np.ndarray:
@@ -35,12 +38,17 @@ def read_label(path: str | os.PathLike) -> np.ndarray:
     """Read a label PNG into an (H, W) uint8 id map, whatever its mode."""
     path = Path(path)
     try:
-        with Image.open(path) as im:  # PIL's decoder skips IDAT checksums: a flipped byte would read as labels
+        data = path.read_bytes()
+        fast = decode_png_ids(data)
+        if fast is not None:
+            mode, ids = fast
+            return ids if mode == "P" else _grey_to_ids(ids)
+        with Image.open(io.BytesIO(data)) as im:  # PIL's decoder skips IDAT checksums: a flipped byte would read as labels
             if im.format == "PNG":
                 im.verify()
-        im = Image.open(path)
+        im = Image.open(io.BytesIO(data))
         im.load()
-    except (OSError, SyntaxError) as e:
+    except (OSError, SyntaxError, ValueError) as e:
         raise ValueError(f"{path}: unreadable label image ({e}); re-export it as a PNG") from e
     mode = im.mode
     if mode == "P":
