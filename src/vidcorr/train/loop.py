@@ -191,6 +191,7 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
     optimizer = torch.optim.Adam([p for p in (*model.parameters(), *heads.parameters()) if p.requires_grad], lr=cfg.lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(cfg, total))
     bank = MemoryBank(cfg.bank_frames, cfg.bank_points, ResNet18Stride4.out_channels)
+    use_bank = bool(bank.capacity) and (cfg.stage == "inter" or (cfg.stage == "mer" and cfg.loss_pos_neg))
 
     inputs = _inputs(indexes, flow if cfg.flow_fusion else None, init)
     start_epoch, log_rows = 0, []
@@ -245,7 +246,6 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
             target = (q if cfg.recon == "input" else F.adaptive_avg_pool2d(q, size))[pick].unsqueeze(1)
             scale = RECON_SCALE if cfg.recon == "input" else 1.0
             values = F.adaptive_avg_pool2d(r, size)[pick].unsqueeze(1)
-            use_bank = cfg.stage == "inter" or (cfg.stage == "mer" and cfg.loss_pos_neg)
             negs, neg_videos = bank.ordered() if use_bank and bank.filled else (None, None)
             losses = reconstruction_losses(
                 fq, fr, values, target, radius=cfg.radius, temperature=cfg.temperature,
@@ -277,7 +277,7 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
             optimizer.step()
             scheduler.step()
             update_ema(ema, model, cfg.momentum)
-            if bank.capacity:
+            if use_bank:  # the EMA encoder's pass fills the bank only for a stage that reads it
                 with torch.no_grad(), autocast:
                     fe = F.normalize(ema(qi, modulation=cfg.modulation, generator=g).float(), dim=1).flatten(2)
                 idx = torch.stack([torch.randperm(fe.shape[-1], generator=g)[: cfg.bank_points] for _ in range(fe.shape[0])])
