@@ -1,18 +1,23 @@
 # The two entry points of a fresh clone (see README):
 #   make demo   install everything into .venv and build the workflow's default target
 #   make test   install what the tests need and run the test suite
+#   make test-slurm   run the CI config through the SLURM profile on a one-node Slurm cluster
+#                     started on this machine (root; installs slurm-wlm with apt-get if missing)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test install
+.PHONY: demo test install test-slurm
 
 demo: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --cores all
 
 test: $(VENV)/.installed-test
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+
+test-slurm: $(VENV)/.installed-test
+	VENV=$(VENV) bash scripts/test_slurm.sh
 
 install: $(VENV)/.installed
 
