@@ -155,10 +155,8 @@ class FlowFile:
         f = self.file
         if gap not in self._gaps:
             with self._damaged(f"gap {gap} cannot be read"):
-                present = f"gap_{gap}" in f
-            if not present:
-                raise KeyError(f"{self.path}: no flow for gap {gap} (stored gaps: {self.gaps()})")
-            with self._damaged(f"gap {gap} cannot be read"):
+                if f"gap_{gap}" not in f:
+                    raise KeyError(f"{self.path}: no flow for gap {gap} (stored gaps: {self.gaps()})")
                 ds = f[f"gap_{gap}"]
                 self._gaps[gap] = ds, float(ds.attrs["scale"])
         ds, scale = self._gaps[gap]

@@ -97,7 +97,7 @@ def decode_video(
     Raises VideoDecodeError when the file cannot be opened, a packet or frame is flagged corrupt, the
     decoder detects any bitstream error, no frame decodes, or the container holds fewer packets than it
     declares frames (truncation). A damaged byte that still forms a valid bitstream cannot be told
-    from content: neither MP4 nor AVI carries checksums (see README, "Bad videos").
+    from content: neither MP4 nor AVI carries checksums (see README, "Frames").
     Every packet the container does not mark for discarding (edit lists) must give a frame.
     """
     path = Path(path)

@@ -109,20 +109,25 @@ def _inputs(indexes: list, flow: list | None, init) -> dict:
     return {"data": files(indexes), "flow": files(flow), "init": files([init] if init else [])}
 
 
+def _digests(inputs: dict) -> dict:
+    """The contents' sha256 only: the same files under another path (a moved folder) are the same inputs."""
+    return {k: [sha for _, sha in v] for k, v in inputs.items()}
+
+
 def _check_same_inputs(saved: dict | None, inputs: dict, last: Path, out: Path) -> None:
     """Resume only onto the data a run started with; a finished run is not reused for other data."""
-    digests = lambda d: {k: [sha for _, sha in v] for k, v in d.items()}  # noqa: E731 (paths may move)
-    if saved is None or digests(saved) != digests(inputs):
+    if saved is None or _digests(saved) != _digests(inputs):
         def names(d):
             return "; ".join(f"{k}: {[p for p, _ in v]}" for k, v in d.items() if v) if d else "unrecorded inputs"
         raise ValueError(f"{last} was trained on {names(saved)}, but this run asks for {names(inputs)} "
                          f"(or the same files changed); delete {out} to start over, or pass the original inputs")
 
 
-def _check_finite(objective: dict, global_step: int, out: Path) -> None:
-    """Stop at the first non-finite loss term: weights trained on NaN must never become final.pt."""
-    bad = {k: v.item() for k, v in objective.items() if not torch.isfinite(v)}
-    if bad:
+def _check_finite(objective: dict, total: torch.Tensor, global_step: int, out: Path) -> None:
+    """Stop at the first non-finite loss term: weights trained on NaN must never become final.pt. Any
+    non-finite term makes the total non-finite, so the terms are looked at only then."""
+    if not torch.isfinite(total):
+        bad = {k: v.item() for k, v in objective.items() if not torch.isfinite(v)}
         raise FloatingPointError(
             f"training step {global_step}: loss term(s) {bad} not finite; stopped without writing "
             f"{out / 'final.pt'} (lower lr, or check the inputs and settings)")
@@ -268,7 +273,7 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
                 objective["pos_neg"] = positive_negative_loss(fq, fr, losses.affinity, negs, neg_videos,
                                                               batch["video"], cfg.temperature)
             total_loss = sum(objective.values())
-            _check_finite(objective, global_step, out)
+            _check_finite(objective, total_loss, global_step, out)
             grad_norms = {}
             if cfg.grad_log_every and global_step % cfg.grad_log_every == 0:
                 grad_norms = term_gradient_norms(objective, list(model.parameters()))
