@@ -20,7 +20,7 @@ from vidcorr.model.ven import ValueExtractionNetwork, potential_value
 from vidcorr.train.config import TrainConfig
 from vidcorr.train.lab_dropout import drop_channel
 from vidcorr.train.loop import train
-from vidcorr.train.mer_losses import beta_at, normalise_weights, positive_negative_loss, weight_map_loss
+from vidcorr.train.mer_losses import beta_at, normalise_weights, positive_logits, positive_negative_loss, weight_map_loss
 from vidcorr.train.reconstruction import RECON_SCALE, reconstruction_losses
 
 
@@ -124,7 +124,8 @@ def test_fused_loss_gradients_reach_encoder_and_fusion_but_not_the_weights():
     losses = reconstruction_losses(fq, fr, values, target, radius=3, temperature=0.07, window=sampling.window)
     with torch.no_grad():
         weights, _ = ven(fq, fr)
-    pn = positive_negative_loss(fq, fr, losses.affinity, F.normalize(torch.randn(6, 256), dim=1),
+    pos = positive_logits(fq, fr, losses.affinity, losses.logits, 0.07, "reconstruction")
+    pn = positive_negative_loss(fq, pos, F.normalize(torch.randn(6, 256), dim=1),
                                 torch.tensor([5, 5, 6, 6, 7, 7]), torch.tensor([0, 1]), 0.07)
     total = pn + weight_map_loss(losses.prediction, target, normalise_weights(weights, "minmax"), 0.9)
     total.backward()
@@ -152,13 +153,41 @@ def test_positive_negative_loss_prefers_the_positive_and_skips_own_video():
     of the sample's own video does not count."""
     q = F.normalize(torch.randn(1, 8, 2, 2), dim=1)
     affinity = torch.eye(4)[None]  # each pixel's positive is the reference pixel at its place
+    pos = positive_logits(q, q, affinity, None, 0.07, "reconstruction")
     others = F.normalize(torch.randn(3, 8), dim=1)
-    good = positive_negative_loss(q, q, affinity, others, torch.tensor([1, 1, 1]), torch.tensor([0]), 0.07)
+    good = positive_negative_loss(q, pos, others, torch.tensor([1, 1, 1]), torch.tensor([0]), 0.07)
     copies = q.flatten(2)[0].T  # negatives equal to the queries themselves
-    bad = positive_negative_loss(q, q, affinity, copies, torch.tensor([1, 1, 1, 1]), torch.tensor([0]), 0.07)
-    own = positive_negative_loss(q, q, affinity, copies, torch.tensor([0, 0, 0, 0]), torch.tensor([0]), 0.07)
+    bad = positive_negative_loss(q, pos, copies, torch.tensor([1, 1, 1, 1]), torch.tensor([0]), 0.07)
+    own = positive_negative_loss(q, pos, copies, torch.tensor([0, 0, 0, 0]), torch.tensor([0]), 0.07)
     assert good < 0.5 * bad
     assert own == pytest.approx(0.0, abs=1e-6)
+
+
+def test_window_positive_is_the_softmax_mass_on_the_window():
+    """The `window` reading of Eq. 17: the loss is -log of the softmax mass that the window's
+    reference pixels hold against the bank's negatives, and it pushes queries away from a negative
+    that looks like them."""
+    torch.manual_seed(0)
+    fq = F.normalize(torch.randn(1, 8, 3, 3), dim=1).requires_grad_()
+    fr = F.normalize(torch.randn(1, 8, 3, 3), dim=1)
+    t = 0.1
+    losses = reconstruction_losses(fq, fr, torch.rand(1, 1, 3, 3), torch.rand(1, 1, 3, 3), radius=1, temperature=t)
+    negatives = F.normalize(torch.randn(5, 8), dim=1)
+    pos = positive_logits(fq, fr, losses.affinity, losses.logits, t, "window")
+    pn = positive_negative_loss(fq, pos, negatives, torch.ones(5, dtype=torch.long), torch.tensor([0]), t)
+    q, r = fq.flatten(2)[0].T, fr.flatten(2)[0].T
+    window = losses.logits[0] > float("-inf")
+    assert window.sum() == 4 * 4 + 4 * 6 + 9  # radius 1 on 3 x 3: corners 4, edges 6, centre 9
+    own = torch.where(window, torch.exp(q @ r.T / t), torch.zeros(()))
+    mass = own.sum(1) / (own.sum(1) + torch.exp(q @ negatives.T / t).sum(1))
+    torch.testing.assert_close(pn, -mass.log().mean())
+    near = F.normalize(q[4] + 0.01 * torch.randn(8), dim=0)  # a negative almost equal to query pixel 4
+    pn_near = positive_negative_loss(fq, pos, torch.cat([negatives, near[None]]), torch.ones(6, dtype=torch.long),
+                                     torch.tensor([0]), t)
+    assert pn_near > pn
+    pn_near.backward()
+    step = fq.detach() - 0.01 * fq.grad
+    assert (F.normalize(step, dim=1).flatten(2)[0, :, 4] @ near) < (fq.detach().flatten(2)[0, :, 4] @ near)
 
 
 def test_mer_switches_are_checked():

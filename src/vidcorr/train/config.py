@@ -55,6 +55,7 @@ class TrainConfig:
     range_min: float = 2.0  # sampling range bounds, feature pixels
     range_max: float = 12.0
     loss_pos_neg: bool = True  # Eq. 16-17: the positive-negative term against memory-bank negatives (needs bank_frames)
+    pos_neg_positive: str = "reconstruction"  # Eq. 17's positive: the pixel's reconstruction, or the window's pixels
     loss_weight_map: bool = False  # Eq. 18-20: weighted smooth L1; weights from the VEN, or Eq. 6's map without it
     weight_lambda: float = 1.0  # Eq. 21: L = L_pn + lambda * L_w
     beta_start: float = 0.9  # Eq. 19-20: weight-map bias, target (1) ... background (0)

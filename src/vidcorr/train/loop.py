@@ -42,7 +42,7 @@ from .curves import TERMS, plot_curve
 from .data import PairDataset, videos_from_indexes
 from .lab_dropout import KEEP_SCALE, drop_channel, pick_channels
 from .memory_bank import MemoryBank
-from .mer_losses import beta_at, normalise_weights, positive_negative_loss, weight_map_loss
+from .mer_losses import beta_at, normalise_weights, positive_logits, positive_negative_loss, weight_map_loss
 from .reconstruction import RECON_SCALE, reconstruction_losses
 
 LOG_COLUMNS = ["global_step", "epoch", "step", "loss", *TERMS, *(f"grad_{t}" for t in TERMS), "lr"]
@@ -270,8 +270,8 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
             else:
                 objective["reconstruction"] = losses.reconstruction
             if cfg.stage == "mer" and negs is not None:  # Eq. 17
-                objective["pos_neg"] = positive_negative_loss(fq, fr, losses.affinity, negs, neg_videos,
-                                                              batch["video"], cfg.temperature)
+                pos = positive_logits(fq, fr, losses.affinity, losses.logits, cfg.temperature, cfg.pos_neg_positive)
+                objective["pos_neg"] = positive_negative_loss(fq, pos, negs, neg_videos, batch["video"], cfg.temperature)
             total_loss = sum(objective.values())
             _check_finite(objective, total_loss, global_step, out)
             grad_norms = {}

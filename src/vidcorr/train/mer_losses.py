@@ -1,10 +1,10 @@
 """MER's fused loss (Eq. 16-21).
 
-Eq. 16-17 positive-negative loss, a term of its own: each query pixel's unique positive is its
+Eq. 16-17 positive-negative loss, a term of its own: each query pixel's positive is its
           reconstruction in feature space (the affinity-weighted sum of the reference's features
-          inside the window, the sampler's when it is on), its negatives are the memory-bank
-          pixels of other videos; the loss is the cross-entropy of picking the positive among
-          them. The reconstruction itself stays intra-video (unlike LIIR's Eq. 4-5, whose
+          inside the window, the sampler's when it is on) or, read the other way, the window's
+          reference pixels as a whole; its negatives are the memory-bank pixels of other videos;
+          the loss is the cross-entropy of picking the positive among them. The reconstruction itself stays intra-video (unlike LIIR's Eq. 4-5, whose
           negatives only enlarge the reconstruction's softmax).
 Eq. 18    weight-map loss: smooth L1 per pixel, weighted by the normalised VEN output; it replaces
           the plain smooth L1 of the reconstruction (section 3.4.2), it is not added to it.
@@ -61,12 +61,27 @@ def weight_map_loss(prediction: torch.Tensor, target: torch.Tensor, weights: tor
     return (w * per_pixel).mean()
 
 
-def positive_negative_loss(fq: torch.Tensor, fr: torch.Tensor, affinity: torch.Tensor, negatives: torch.Tensor,
-                           negative_videos: torch.Tensor, videos: torch.Tensor, temperature: float) -> torch.Tensor:
-    """Eq. 17. fq, fr (B, D, h, w) L2-normalised; affinity (B, HW, HW) intra-video, rows summing to
-    1; negatives (K, D) with their video ids; a sample's own video is never its negative."""
+def positive_logits(fq: torch.Tensor, fr: torch.Tensor, affinity: torch.Tensor, logits: torch.Tensor,
+                    temperature: float, positive: str) -> torch.Tensor:
+    """Eq. 17's positive logit (B, HW, 1) for each query pixel, in one of two readings of the
+    paper's lost symbols (config key `pos_neg_positive`):
+    `reconstruction`: the pixel's reconstruction in feature space (the intra-video affinity applied
+    to the reference's features), one unique positive;
+    `window`: every reference pixel of the window is a positive (the softmax mass on the own
+    video's pixels against the bank's), which asks only that own-video pixels outscore other videos'."""
+    if positive == "window":
+        return torch.logsumexp(logits, dim=-1, keepdim=True)
+    if positive != "reconstruction":
+        raise ValueError(f"pos_neg_positive must be reconstruction or window, not {positive!r}")
     q = fq.flatten(2).transpose(1, 2)  # (B, HW, D)
-    positive = F.normalize(torch.bmm(affinity, fr.flatten(2).transpose(1, 2)), dim=-1)
-    pos = (q * positive).sum(-1, keepdim=True) / temperature  # (B, HW, 1)
-    neg = negative_logits(q, negatives, negative_videos, videos, temperature)
+    target = F.normalize(torch.bmm(affinity, fr.flatten(2).transpose(1, 2)), dim=-1)
+    return (q * target).sum(-1, keepdim=True) / temperature
+
+
+def positive_negative_loss(fq: torch.Tensor, pos: torch.Tensor, negatives: torch.Tensor,
+                           negative_videos: torch.Tensor, videos: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Eq. 17: the cross-entropy of picking the positive (logits `pos` (B, HW, 1), from
+    positive_logits) among the memory bank's negatives (K, D) with their video ids, fq (B, D, h, w)
+    L2-normalised; a sample's own video is never its negative."""
+    neg = negative_logits(fq.flatten(2).transpose(1, 2), negatives, negative_videos, videos, temperature)
     return (torch.logsumexp(torch.cat([pos, neg], dim=-1), dim=-1, keepdim=True) - pos).mean()

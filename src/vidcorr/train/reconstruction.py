@@ -34,6 +34,7 @@ class Losses:
     compactness: torch.Tensor
     prediction: torch.Tensor  # the reconstructed channel (B, 1, H, W), at the target's resolution
     affinity: torch.Tensor  # (B, HW, HW) over reference pixels; with negatives, rows sum to < 1
+    logits: torch.Tensor  # (B, HW, HW) intra-video similarities / temperature, -inf outside the window
 
 
 def negative_logits(q: torch.Tensor, negatives: torch.Tensor, negative_videos: torch.Tensor, videos: torch.Tensor,
@@ -79,4 +80,4 @@ def reconstruction_losses(
         intra = torch.softmax(logits, dim=-1)
         heat = compactness_heatmap(intra.detach(), grid_coords(h, w, fq.device), k, sigma, valid=window)
         comp = weight * (intra - heat).abs().sum(-1).mean()
-    return Losses(rec + comp, rec, comp, recon, affinity)
+    return Losses(rec + comp, rec, comp, recon, affinity, logits)
