@@ -12,6 +12,7 @@ from conftest import REPO
 from vidcorr.ablation.aggregate import aggregate, check_paper_file, read_paper_values, read_server_scores
 from vidcorr.ablation.tables import latex, markdown
 from vidcorr.ablation.variants import deep_merge, experiment_runs, named_runs, stage_index
+from vidcorr.train.config import TrainConfig
 
 PAPER_VALUES = REPO / "workflow/resources/paper_values.csv"
 CONFIGS = ["config.yaml", "workflow/configs/paper.yaml"]
@@ -293,6 +294,17 @@ def test_spelling_out_a_default_keeps_the_stage_key():
     keys = lambda warmup: [s.key for s in named_runs({"n": {"datasets": ["d"], "warmup": warmup}})[0].stages]
     assert keys({"steps_per_epoch": 5}) == keys({"steps_per_epoch": 5, "resize": "crop", "gaps": []})
     assert keys({"steps_per_epoch": 5}) != keys({"steps_per_epoch": 5, "resize": "whole"})
+
+
+def test_a_stage_job_is_given_only_its_overrides():
+    """train_settings' parameters are the non-default settings, so a new option at its default
+    leaves every finished stage's job unchanged (Snakemake's params trigger would retrain it);
+    vidcorr train fills the defaults back in."""
+    warm, inter = named_runs({"n": {"datasets": ["d"], "warmup": {"steps_per_epoch": 5, "resize": "crop"},
+                                    "inter": {"bank_frames": 8}}})[0].stages
+    assert warm.overrides == {"steps_per_epoch": 5} and inter.overrides == {"bank_frames": 8, "stage": "inter"}
+    for stage in (warm, inter):
+        assert TrainConfig.from_dict(stage.overrides).to_dict() == stage.settings
 
 
 def test_learning_curve_points_are_epoch_checkpoints_across_stages(tmp_path):

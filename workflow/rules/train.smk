@@ -8,7 +8,9 @@ rule train_settings:
     output:
         "results/train/{key}.yaml",
     params:
-        settings=lambda wc: json.dumps(STAGES[wc.key].settings, sort_keys=True),
+        # only what differs from the defaults (vidcorr train fills them in): a new option at its
+        # default changes no job's parameters, so Snakemake does not retrain finished stages
+        settings=lambda wc: json.dumps(STAGES[wc.key].overrides, sort_keys=True),
     log:
         "logs/train/{key}_settings.log",
     benchmark:

@@ -30,6 +30,7 @@ class Stage:
     key: str  # "<stage>-<12 hex>": results/train/<key>/
     stage: str
     settings: dict  # TrainConfig fields, stage and seed included
+    overrides: dict  # the settings that differ from the defaults: they name the stage and are its job's parameters
     datasets: tuple[str, ...]
     parent: str | None  # key of the stage whose final.pt it starts from
 
@@ -65,7 +66,7 @@ def _stages(spec: dict, names: list[str], seed: int | None) -> list[Stage]:
         # default) leaves every trained stage's key, and so its checkpoint, valid.
         chosen = {k: v for k, v in full.items() if v != _DEFAULTS[k]}
         key = f"{name}-{config_hash({'settings': chosen, 'datasets': datasets, 'parent': parent})[:12]}"
-        out.append(Stage(key, name, full, datasets, parent))
+        out.append(Stage(key, name, full, chosen, datasets, parent))
         parent = key
     return out
 
