@@ -4,8 +4,9 @@ Eq. 16-17 positive-negative loss, a term of its own: each query pixel's positive
           reconstruction in feature space (the affinity-weighted sum of the reference's features
           inside the window, the sampler's when it is on) or, read the other way, the window's
           reference pixels as a whole; its negatives are the memory-bank pixels of other videos;
-          the loss is the cross-entropy of picking the positive among them. The reconstruction itself stays intra-video (unlike LIIR's Eq. 4-5, whose
-          negatives only enlarge the reconstruction's softmax).
+          the loss is the cross-entropy of picking the positive among them. The reconstruction
+          itself stays intra-video (unlike LIIR's Eq. 4-5, whose negatives only enlarge the
+          reconstruction's softmax).
 Eq. 18    weight-map loss: smooth L1 per pixel, weighted by the normalised VEN output; it replaces
           the plain smooth L1 of the reconstruction (section 3.4.2), it is not added to it.
 Eq. 19-20 the weight map is blended with its complement by beta: w = beta * W + (1 - beta) *
