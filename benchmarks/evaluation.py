@@ -37,9 +37,11 @@ print(json.dumps({"seconds": dt, "objects": objects, "global": stats["global"]})
 
 OURS = r"""
 import json, sys, time
+from vidcorr.datasets import open_dataset
 from vidcorr.metrics import evaluate_davis
 t = time.perf_counter()
-s = evaluate_davis(sys.argv[1], "train", sys.argv[2], workers=int(sys.argv[3]))
+reader = open_dataset("davis", sys.argv[1], split="train", require_frames=False)
+s = evaluate_davis(reader, sys.argv[2], workers=int(sys.argv[3]))
 dt = time.perf_counter() - t
 g = s.global_scores
 objects = {k: [v["J-Mean"], v["F-Mean"]] for k, v in s.per_object.items()}

@@ -3,7 +3,7 @@
 #
 # Starts a one-node Slurm cluster on this machine (Debian's slurm-wlm + munge, installed with
 # apt-get when sbatch is missing; daemons and state in a temporary folder under /tmp), then:
-#   1. runs a two-process torchrun (gloo) DDP step (tests/ddp_probe.py) as a Slurm job and checks
+#   1. runs a two-process torchrun (gloo) DDP step (tests/helpers/ddp_probe.py) as a Slurm job and checks
 #      its gradients against one process;
 #   2. runs the CI config (.test/config.yaml) through the SLURM profile, scancels a running
 #      train_stage job (and the profile's retry of it), and checks that Snakemake fails;
@@ -235,15 +235,15 @@ check_ddp() {
     local out=$STATE/work/ddp.pt jobid
     jobid=$(sbatch --parsable --wait -p "$PARTITION" -J ddp-probe --ntasks=1 --cpus-per-task=2 --mem=4000 -t 10 \
         -D "$STATE/work" -o "$STATE/log/ddp-%j.out" \
-        --wrap "'$PY' -m torch.distributed.run --nproc_per_node 2 --master_port $DDP_PORT '$REPO/tests/ddp_probe.py' '$out'") ||
+        --wrap "'$PY' -m torch.distributed.run --nproc_per_node 2 --master_port $DDP_PORT '$REPO/tests/helpers/ddp_probe.py' '$out'") ||
         { cat "$STATE"/log/ddp-*.out >&2 || true; fail "the torchrun job failed"; }
     local state
     state=$(jobcomp_state "$jobid")
     [[ $state == COMPLETED ]] || fail "torchrun job $jobid ended $state"
     [[ $(jobcomp_line "$jobid") == *" Tres=cpu=2,"* ]] || fail "torchrun job $jobid did not get 2 CPUs"
     # The reference: the same global batch in one process, as in
-    # tests/test_training.py::test_ddp_with_two_gloo_processes_matches_one_process.
-    (cd "$REPO/tests" && "$PY" - "$out" <<'EOF'
+    # tests/train/test_training.py::test_ddp_with_two_gloo_processes_matches_one_process.
+    (cd "$REPO/tests/helpers" && "$PY" - "$out" <<'EOF'
 import sys
 
 import torch

@@ -19,9 +19,9 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import run
-from layouts import make_davis, make_vip, two_objects
-from test_frames_bad_input import _write_clip
+from helpers import index, run
+from helpers.layouts import make_davis, make_vip, two_objects
+from helpers.clips import write_clip
 from vidcorr.datasets import DatasetLayoutError, open_dataset
 from vidcorr.datasets.masks import read_label, write_label
 from vidcorr.flow import FlowFile
@@ -67,7 +67,7 @@ def _payload_free_offsets(path: Path) -> list[int]:
 
 @pytest.mark.parametrize("name, faststart", [("front.mp4", True), ("end.mp4", False), ("clip.avi", False)])
 def test_videos(tmp_path, name, faststart):
-    clean = _write_clip(tmp_path / name, n=12, faststart=faststart)
+    clean = write_clip(tmp_path / name, n=12, faststart=faststart)
     ref = extract_video(clean, tmp_path / "ref")
     ref_bytes = [p.read_bytes() for p in sorted((tmp_path / "ref").glob("*.jpg"))]
     outcomes = {"error": 0, "same": 0}
@@ -229,12 +229,12 @@ def test_empty_lists(tmp_path, content):
 
 def test_entry_points_on_damaged_files(tmp_path):
     """The commands a rule runs: exit 1, the file named, no traceback, no output."""
-    clip = _write_clip(tmp_path / "clip.mp4", n=8, faststart=True)
+    clip = write_clip(tmp_path / "clip.mp4", n=8, faststart=True)
     clip.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])
     ckpt = tmp_path / "enc.pt"
     save_encoder(ckpt, ResNet18Stride4(layer4=False))
     ckpt.write_bytes(ckpt.read_bytes()[:-100])
-    root = make_davis(tmp_path / "d")
+    data = index(tmp_path / "d.json", "davis", make_davis(tmp_path / "d"))
     preds = tmp_path / "preds/seq"
     preds.mkdir(parents=True)
     for i in range(3):
@@ -242,10 +242,10 @@ def test_entry_points_on_damaged_files(tmp_path):
     (preds / "00001.png").write_bytes((preds / "00001.png").read_bytes()[:60])
     cases = [
         (clip, ["vidcorr", "frames", "--video", str(clip), "--out", str(tmp_path / "o1")], tmp_path / "o1"),
-        (ckpt, ["vidcorr", "propagate", "davis", "--davis-root", str(root), "--split", "val", "--checkpoint",
-                str(ckpt), "--out", str(tmp_path / "o2"), "--device", "cpu"], tmp_path / "o2"),
-        (preds / "00001.png", ["vidcorr", "evaluate", "davis", "--davis-root", str(root), "--split", "val",
-                               "--results", str(preds.parent), "--out", str(tmp_path / "o3.csv")], tmp_path / "o3.csv"),
+        (ckpt, ["vidcorr", "propagate", "--index", data, "--checkpoint", str(ckpt), "--out", str(tmp_path / "o2"),
+                "--device", "cpu"], tmp_path / "o2"),
+        (preds / "00001.png", ["vidcorr", "evaluate", "--index", data, "--results", str(preds.parent),
+                               "--out", str(tmp_path / "o3.csv")], tmp_path / "o3.csv"),
     ]
     for path, cmd, out in cases:
         proc = run(cmd, check=False)

@@ -9,7 +9,7 @@ import pytest
 import torch
 import yaml
 
-from conftest import run
+from helpers import index, run
 from vidcorr.flow.config import FlowConfig
 from vidcorr.inference.config import PropagationConfig
 from vidcorr.settings_schema import FLOW_METHOD, PROPAGATION, TRAINING_STAGE, section
@@ -20,8 +20,11 @@ from vidcorr.train.loop import train
 @pytest.mark.parametrize("cls, pointer, rule_set", [
     (TrainConfig, TRAINING_STAGE, {"stage"}), (PropagationConfig, PROPAGATION, set()), (FlowConfig, FLOW_METHOD, set())])
 def test_schema_and_dataclass_name_the_same_settings(cls, pointer, rule_set):
-    """`stage` is set by the rule, not the config; every other field has a rule, and every rule a field."""
-    assert {f.name for f in fields(cls)} - rule_set == set(section(pointer)["properties"])
+    """`stage` is set by the rule, not the config; every other field has a rule, and every rule a
+    field. The defaults are the dataclass's alone: the schema states none."""
+    properties = section(pointer)["properties"]
+    assert {f.name for f in fields(cls)} - rule_set == set(properties)
+    assert [k for k, v in properties.items() if "default" in v] == []
 
 
 @pytest.mark.parametrize("cls, settings, message", [
@@ -49,13 +52,12 @@ def test_cli_refuses_bad_settings_and_writes_nothing(tmp_path, synthetic_root, c
     config = tmp_path / "settings.yaml"
     config.write_text(yaml.safe_dump(settings))
     out = tmp_path / "out"
+    data = index(tmp_path / "index.json", "davis", synthetic_root)
     if command == "train":
-        index = tmp_path / "index.json"
-        index.write_text('{"type": "davis", "root": "%s", "options": {}}' % synthetic_root)
-        args = ["vidcorr", "train", "--config", str(config), "--data", str(index), "--out", str(out), "--device", "cpu"]
+        args = ["vidcorr", "train", "--config", str(config), "--data", data, "--out", str(out), "--device", "cpu"]
     else:
-        args = ["vidcorr", "propagate", "davis", "--davis-root", str(synthetic_root), "--split", "val",
-                "--checkpoint", "lab", "--config", str(config), "--out", str(out), "--device", "cpu"]
+        args = ["vidcorr", "propagate", "--index", data, "--checkpoint", "lab", "--config", str(config),
+                "--out", str(out), "--device", "cpu"]
     proc = run(args, check=False)
     assert proc.returncode == 1, proc.stderr
     key = next(iter(settings))
@@ -87,3 +89,4 @@ def test_a_non_finite_loss_stops_training_without_final(tmp_path, synthetic_root
     assert not (tmp_path / "run" / "final.pt").exists()
     assert (tmp_path / "run" / "epoch_001.pt").exists() and torch.isfinite(
         torch.load(tmp_path / "run" / "epoch_001.pt", weights_only=True)["encoder"]["conv1.weight"]).all()
+

@@ -8,7 +8,7 @@ rule ablation_manifest:
     output:
         "results/ablation/manifest.yaml",
     params:
-        manifest=lambda wc: json.dumps(ablation_manifest(), sort_keys=True),
+        manifest=lambda wc: json.dumps(PLAN.ablation_manifest(), sort_keys=True),
     log:
         "logs/ablation/manifest.log",
     benchmark:
@@ -25,9 +25,9 @@ rule ablation_manifest:
 
 rule submission_zip:
     input:
-        "results/propagation/{method}/{dataset}",
+        paths.propagation("{method}", "{dataset}"),
     output:
-        "results/submissions/{method}/{dataset}.zip",
+        paths.submission("{method}", "{dataset}"),
     log:
         "logs/submission_zip/{method}/{dataset}.log",
     benchmark:
@@ -44,8 +44,8 @@ rule submission_zip:
 
 rule ablation:
     input:
-        metrics=ablation_metrics(),
-        submissions=ablation_submissions(),
+        metrics=[paths.metrics(m, d) for m, d in PLAN.ablation_scored()],
+        submissions=[paths.submission(m, d) for m, d in PLAN.ablation_submitted()],
         server=server_scores(),
         manifest="results/ablation/manifest.yaml",
         paper=PAPER_VALUES,
@@ -59,6 +59,8 @@ rule ablation:
             category="Ablation",
         ),
     params:
+        metrics=lambda wc, input: metric_triples(PLAN.ablation_scored(), input.metrics),
+        submissions=lambda wc, input: metric_triples(PLAN.ablation_submitted(), input.submissions, "--submission"),
         server=lambda wc, input: f"--server-scores {shlex.quote(input.server[0])}" if input.server else "",
     log:
         "logs/ablation/ablation.log",
@@ -71,6 +73,6 @@ rule ablation:
         mem_mb=2000,
         runtime=15,
     shell:
-        "vidcorr ablation {input.metrics:q} --submissions {input.submissions:q} {params.server}"
+        "vidcorr ablation {params.metrics} {params.submissions} {params.server}"
         " --manifest {input.manifest:q} --paper {input.paper:q} --out {output.table:q}"
         " --tables {output.tables:q} --plots {output.plots:q} > {log:q} 2>&1"

@@ -4,16 +4,16 @@
 
 rule learning_curve:
     input:
-        points=[f"results/metrics/{p.method}/{CURVE_DATASET}.csv" for p in CURVE_POINTS],
-        baselines=[f"results/metrics/{b}/{CURVE_DATASET}.csv" for b in CURVE_BASELINES],
+        points=[paths.metrics(p.method, config["learning_curve"]["dataset"]) for p in PLAN.curve_points],
+        baselines=[paths.metrics(b, config["learning_curve"]["dataset"]) for b in PLAN.curve_baselines],
     output:
         table="results/learning_curve.csv",
         plot=report("results/figures/learning_curve.png", caption="../report/learning_curve.rst", category="Metrics"),
     params:
         points=lambda wc, input: " ".join(f"--point {shlex.quote(p.run)} {p.step} {shlex.quote(f)}"
-                                          for p, f in zip(CURVE_POINTS, input.points)),
-        baselines=lambda wc, input: " ".join(f"--baseline {shlex.quote(b)} {shlex.quote(f)}" for b, f in zip(CURVE_BASELINES, input.baselines)),
-        title=lambda wc: shlex.quote(f"{CURVE_DATASET}: J&F against training steps"),
+                                          for p, f in zip(PLAN.curve_points, input.points)),
+        baselines=lambda wc, input: " ".join(f"--baseline {shlex.quote(b)} {shlex.quote(f)}" for b, f in zip(PLAN.curve_baselines, input.baselines)),
+        title=lambda wc: shlex.quote(f"{config['learning_curve']['dataset']}: J&F against training steps"),
     log:
         "logs/learning_curve.log",
     benchmark:

@@ -6,7 +6,7 @@ checkpoint index_dataset:
     input:
         index_inputs,
     output:
-        index="results/index/{dataset}.json",
+        index=paths.index("{dataset}"),
         skipped="results/index/{dataset}.skipped.tsv",
     params:
         args=index_args,
@@ -26,7 +26,7 @@ checkpoint index_dataset:
 
 rule preview_dataset:
     input:
-        "results/index/{dataset}.json",
+        index=paths.index("{dataset}"),
     output:
         report(
             "results/figures/preview/{dataset}.png",
@@ -34,8 +34,6 @@ rule preview_dataset:
             category="Data",
             labels={"dataset": "{dataset}"},
         ),
-    params:
-        args=index_args,
     log:
         "logs/preview/{dataset}.log",
     benchmark:
@@ -47,4 +45,4 @@ rule preview_dataset:
         mem_mb=1000,
         runtime=10,
     shell:
-        "vidcorr preview {params.args} --out {output:q} > {log:q} 2>&1"
+        "vidcorr preview --index {input.index:q} --out {output:q} > {log:q} 2>&1"

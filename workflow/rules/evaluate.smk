@@ -3,12 +3,11 @@
 
 rule evaluate:
     input:
-        lambda wc: f"results/propagation/{wc.method}/{propagated_dataset(wc.dataset)}",
+        index=paths.index("{dataset}"),
+        results=lambda wc: paths.propagation(wc.method, PLAN.propagated_dataset(wc.dataset)),
     output:
-        table="results/metrics/{method}/{dataset}.csv",
+        table=paths.metrics("{method}", "{dataset}"),
         per_sequence="results/metrics/{method}/{dataset}_per_sequence.csv",
-    params:
-        dataset=dataset_args,
     log:
         "logs/evaluate/{method}/{dataset}.log",
     benchmark:
@@ -20,15 +19,18 @@ rule evaluate:
         mem_mb=2000,
         runtime=30,
     shell:
-        "vidcorr evaluate {params.dataset} --results {input:q} --out {output.table:q} > {log:q} 2>&1"
+        "vidcorr evaluate --index {input.index:q} --results {input.results:q} --out {output.table:q}"
+        " --workers {threads} > {log:q} 2>&1"
 
 
 rule metrics_summary:
     input:
-        [f"results/metrics/{m}/{d}.csv" for m, d in scored()],
+        [paths.metrics(m, d) for m, d in PLAN.scored()],
     output:
         table="results/metrics/summary.csv",
         plot=report("results/figures/metrics.png", caption="../report/metrics.rst", category="Metrics"),
+    params:
+        tables=lambda wc, input: metric_triples(PLAN.scored(), input),
     log:
         "logs/metrics_summary.log",
     benchmark:
@@ -40,4 +42,4 @@ rule metrics_summary:
         mem_mb=1000,
         runtime=10,
     shell:
-        "vidcorr summarize {input:q} --out {output.table:q} --plot {output.plot:q} > {log:q} 2>&1"
+        "vidcorr summarize {params.tables} --out {output.table:q} --plot {output.plot:q} > {log:q} 2>&1"

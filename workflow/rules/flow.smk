@@ -6,7 +6,7 @@ rule flow_settings:
     output:
         "results/flow/settings.yaml",
     params:
-        settings=lambda wc: json.dumps(flow_config()["compute"], sort_keys=True),
+        settings=lambda wc: json.dumps(PLAN.flow()["compute"], sort_keys=True),
     log:
         "logs/flow/settings.log",
     benchmark:
@@ -23,7 +23,7 @@ rule flow_settings:
 
 rule flow_video:
     input:
-        index="results/index/{dataset}.json",
+        index=paths.index("{dataset}"),
         settings="results/flow/settings.yaml",
     output:
         "results/flow/{dataset}/videos/{video}.h5",
@@ -46,7 +46,7 @@ rule flow_index:
     input:
         flow_files,
     output:
-        "results/flow/{dataset}/index.json",
+        paths.flow_index("{dataset}"),
     log:
         "logs/flow/{dataset}/index.log",
     benchmark:
@@ -63,8 +63,8 @@ rule flow_index:
 
 rule flow_picture:
     input:
-        flow="results/flow/{dataset}/index.json",
-        data="results/index/{dataset}.json",
+        flow=paths.flow_index("{dataset}"),
+        data=paths.index("{dataset}"),
     output:
         report(
             "results/figures/flow/{dataset}.png",
@@ -90,7 +90,7 @@ rule flow_validation_settings:
     output:
         "results/flow/validation.yaml",
     params:
-        settings=lambda wc: json.dumps(flow_validation_methods(), sort_keys=True),
+        settings=lambda wc: json.dumps(PLAN.flow_validation_methods(), sort_keys=True),
     log:
         "logs/flow/validation_settings.log",
     benchmark:
@@ -107,7 +107,7 @@ rule flow_validation_settings:
 
 rule flow_epe:
     input:
-        benchmark=SYNTHETIC_DIR,
+        benchmark=paths.SYNTHETIC,
         settings="results/flow/validation.yaml",
     output:
         "results/flow/{dataset}/epe.csv",

@@ -5,7 +5,7 @@ rule propagation_settings:
     output:
         "results/config/propagation/{method}.yaml",
     params:
-        settings=lambda wc: json.dumps(propagation_settings(wc.method), sort_keys=True),
+        settings=lambda wc: json.dumps(PLAN.propagation_settings(wc.method), sort_keys=True),
     log:
         "logs/propagation_settings/{method}.log",
     benchmark:
@@ -22,11 +22,11 @@ rule propagation_settings:
 
 rule propagate:
     input:
-        index="results/index/{dataset}.json",
+        index=paths.index("{dataset}"),
         settings="results/config/propagation/{method}.yaml",
         checkpoint=checkpoint_inputs,
     output:
-        results=directory("results/propagation/{method}/{dataset}"),
+        results=directory(paths.propagation("{method}", "{dataset}")),
         overlays=report(
             "results/figures/overlays/{method}/{dataset}.png",
             caption="../report/overlays.rst",
@@ -34,8 +34,7 @@ rule propagate:
             labels={"method": "{method}", "dataset": "{dataset}"},
         ),
     params:
-        dataset=dataset_args,
-        checkpoint=lambda wc: methods()[wc.method],
+        checkpoint=lambda wc: PLAN.methods()[wc.method],
     log:
         "logs/propagate/{method}/{dataset}.log",
     benchmark:
@@ -47,5 +46,5 @@ rule propagate:
         mem_mb=6000,
         runtime=240,
     shell:
-        "vidcorr propagate {params.dataset} --checkpoint {params.checkpoint:q} --config {input.settings:q}"
+        "vidcorr propagate --index {input.index:q} --checkpoint {params.checkpoint:q} --config {input.settings:q}"
         " --out {output.results:q} --overlays {output.overlays:q} > {log:q} 2>&1"

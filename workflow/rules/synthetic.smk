@@ -3,7 +3,7 @@
 
 rule synthetic_benchmark:
     output:
-        directory(SYNTHETIC_DIR),
+        directory(paths.SYNTHETIC),
     params:
         s=config["synthetic"],
     log:

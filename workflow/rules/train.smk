@@ -1,5 +1,5 @@
 # Self-supervised training, one job per distinct stage. A stage is keyed by its settings, seed,
-# datasets and the stage it starts from (vidcorr.ablation.variants), so runs and ablation variants
+# datasets and the stage it starts from (vidcorr.plan.runs), so runs and ablation variants
 # that share a prefix of the schedule share its checkpoints: results/train/<stage>-<hash>/.
 # A killed job resumes from its last.pt when rerun.
 
@@ -10,7 +10,7 @@ rule train_settings:
     params:
         # only what differs from the defaults (vidcorr train fills them in): a new option at its
         # default changes no job's parameters, so Snakemake does not retrain finished stages
-        settings=lambda wc: json.dumps(STAGES[wc.key].overrides, sort_keys=True),
+        settings=lambda wc: json.dumps(PLAN.stages[wc.key].overrides, sort_keys=True),
     log:
         "logs/train/{key}_settings.log",
     benchmark:
@@ -32,7 +32,7 @@ rule train_stage:
         flow=stage_flow,
         init=stage_init,
     output:
-        checkpoint="results/train/{key}/final.pt",
+        checkpoint=paths.checkpoint("{key}"),
         log="results/train/{key}/log.csv",
         curve=report(
             "results/train/{key}/curve.png",

@@ -14,7 +14,6 @@ import csv
 import os
 import statistics
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..metrics.summary import METRICS, collect
 
@@ -78,12 +77,13 @@ def _first_seen(items) -> dict:
     return order
 
 
-def aggregate(manifest: dict, metric_files: list[str | os.PathLike], paper: dict,
-              submissions: list[str | os.PathLike] = (), server: dict | None = None) -> list[dict]:
-    """One row per table row x dataset x metric, each table's rows and metrics in the paper's order."""
-    found = {(r["method"], r["dataset"], r["metric"]): r["value"] for r in collect(metric_files, METRICS)}
+def aggregate(manifest: dict, metric_tables: list[tuple[str, str, str]], paper: dict,
+              submissions: list[tuple[str, str, str]] = (), server: dict | None = None) -> list[dict]:
+    """One row per table row x dataset x metric, each table's rows and metrics in the paper's order.
+    metric_tables and submissions are (method, dataset, file) triples."""
+    found = {(r["method"], r["dataset"], r["metric"]): r["value"] for r in collect(metric_tables, METRICS)}
     found.update(server or {})
-    zips = {(Path(p).parent.name, Path(p).stem): str(p) for p in submissions}
+    zips = {(method, dataset): str(p) for method, dataset, p in submissions}
     paper_datasets = manifest.get("paper_datasets") or {}
     rows = []
     for table, spec in manifest["tables"].items():
@@ -127,3 +127,23 @@ def check_paper_file(paper: dict, manifest: dict) -> list[tuple[str, str]]:
     """(table, row) pairs of the manifest's tables that the paper-values file does not list."""
     listed = {(t, r) for t, r, _, _ in paper}
     return [(t, r) for t, spec in manifest["tables"].items() for r in spec["rows"] if (t, r) not in listed]
+
+
+def write_ablation(manifest: dict, metric_tables: list[tuple[str, str, str]], paper_path: str | os.PathLike,
+                   out: str | os.PathLike, tables_dir: str | os.PathLike, plots_dir: str | os.PathLike,
+                   submissions: list[tuple[str, str, str]] = (), server_path: str | os.PathLike | None = None) -> list[dict]:
+    """results/ablation.csv (COLUMNS), one Markdown + LaTeX table and one bar chart per table."""
+    from ..metrics.tables import write_csv
+    from ..provenance import code_version
+    from .tables import write_tables
+
+    manifest = {**manifest, "code_version": code_version()}
+    paper = read_paper_values(paper_path)
+    missing = check_paper_file(paper, manifest)
+    if missing:
+        raise ValueError(f"{paper_path} lists no paper value for {missing[:5]}: add rows (empty value if unknown)")
+    server = read_server_scores(server_path) if server_path else None
+    rows = aggregate(manifest, metric_tables, paper, submissions, server)
+    write_csv(out, COLUMNS, rows)
+    write_tables(manifest, rows, tables_dir, plots_dir)
+    return rows

@@ -69,9 +69,18 @@ class Sequence:
 
 
 class DatasetReader:
-    """Base class: subclasses validate their root in __init__ and fill self._names."""
+    """Base class: subclasses validate their root in __init__ and fill self._names.
+
+    Each subclass says what its labels are, so propagation and scoring need no table of types:
+    label_kind is masks, parts or keypoints (None: unlabelled); num_classes fixes the class count
+    of part labels; scorer names the metric (vidcorr.metrics.SCORERS), "server" when only a
+    challenge server can score it, None when nothing does.
+    """
 
     kind = "dataset"
+    label_kind: str | None = None
+    num_classes: int | None = None
+    scorer: str | None = None
 
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
@@ -90,6 +99,15 @@ class DatasetReader:
 
     def sequence(self, name: str) -> Sequence:
         raise NotImplementedError
+
+    def skipped(self) -> list[dict]:
+        """Sources left out as unreadable (video, source, reason); only decoded videos have any."""
+        return []
+
+    def label_paths(self, name: str) -> list[Path]:
+        """The label PNGs of a sequence in frame order (what a mask metric scores against)."""
+        seq = self.sequence(name)
+        return [seq.labels[i] for i in sorted(seq.labels)]
 
     def select(self, sequences: list[str] | None = None, exclude: list[str] | None = None) -> "DatasetReader":
         """Keep only `sequences` (in the split's order) and drop `exclude`; names the split lacks are an error."""

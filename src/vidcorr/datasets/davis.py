@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 
@@ -12,11 +13,15 @@ from .masks import read_label
 
 class DavisReader(DatasetReader):
     kind = "DAVIS"
+    label_kind = "masks"
+    scorer = "davis"
 
     def __init__(self, root: str | os.PathLike, split: str = "val", year: str | int = 2017, resolution: str = "480p",
                  require_frames: bool = True):
-        """require_frames=False serves evaluation, which needs only annotations and the split list."""
+        """require_frames=False serves evaluation, which needs only annotations and the split list;
+        a sequence's frames are then the annotations' names under JPEGImages, whether there or not."""
         super().__init__(root)
+        self.require_frames = require_frames
         self.images = self.root / "JPEGImages" / resolution
         if require_frames:
             self._require(self.images, "frame folder", "Expected <root>/JPEGImages/480p/<seq>/00000.jpg")
@@ -29,8 +34,14 @@ class DavisReader(DatasetReader):
                 self._require(self.images / name, f"frames of sequence {name} listed in {split_file.name}")
             self._require(self.annotations / name, f"annotations of sequence {name} listed in {split_file.name}")
 
+    def label_paths(self, name: str) -> list[Path]:
+        return sorted((self.annotations / name).glob("*.png"))
+
     def sequence(self, name: str) -> Sequence:
-        frames = sorted_images(self.images / name, (".jpg", ".jpeg"))
+        if self.require_frames:
+            frames = sorted_images(self.images / name, (".jpg", ".jpeg"))
+        else:
+            frames = [self.images / name / f"{p.stem}.jpg" for p in self.label_paths(name)]
         if not frames:
             raise DatasetLayoutError(self.kind, self.images / name, "sequence has no JPEG frames")
         label_dir = self._require(self.annotations / name, f"annotations of sequence {name}")

@@ -19,6 +19,8 @@ NUM_JOINTS = 15
 
 class JHMDBReader(DatasetReader):
     kind = "JHMDB"
+    label_kind = "keypoints"
+    scorer = "jhmdb"
 
     def __init__(self, root: str | os.PathLike, split: int = 1, subset: str = "test"):
         super().__init__(root)

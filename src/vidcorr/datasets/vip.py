@@ -60,6 +60,9 @@ def read_instances(png: str | os.PathLike) -> tuple[np.ndarray, dict[int, tuple[
 
 class VIPReader(DatasetReader):
     kind = "VIP"
+    label_kind = "parts"
+    num_classes = NUM_CLASSES
+    scorer = "vip"
 
     def __init__(self, root: str | os.PathLike, split: str = "val"):
         super().__init__(root)

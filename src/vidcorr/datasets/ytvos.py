@@ -18,6 +18,8 @@ from .base import DatasetLayoutError, DatasetReader, Sequence, labels_by_frame, 
 
 class YouTubeVOSReader(DatasetReader):
     kind = "YouTube-VOS"
+    label_kind = "masks"
+    scorer = "server"
 
     def __init__(self, root: str | os.PathLike, split: str = "valid", all_frames: bool = False):
         super().__init__(root)

@@ -36,6 +36,27 @@ def crop_flow(flow: np.ndarray, box: tuple[int, int, int, int], flip: bool) -> n
     return np.ascontiguousarray(out)
 
 
+def write_flow_index(dataset: str, files: list[str | os.PathLike], out: str | os.PathLike) -> dict:
+    """The merged flow index of a dataset: video -> its HDF5 file (relative to the index), the
+    total size, the flow settings, provenance. FlowReader reads it."""
+    from ..atomic import write_json
+    from ..provenance import record
+
+    out = Path(out).resolve()
+    paths, total, settings = {}, 0, None
+    for f in files:
+        ff = FlowFile(f)
+        attrs = ff.attrs
+        paths[attrs["video"]] = str(Path(f).resolve().relative_to(out.parent))
+        total += Path(f).stat().st_size
+        settings = settings or attrs.get("settings")
+        ff.close()
+    index = {"dataset": dataset, "files": paths, "num_videos": len(paths), "bytes": total, "settings": settings,
+             "provenance": record(config=settings, inputs=sorted(paths.values()))}
+    write_json(out, index)
+    return index
+
+
 class FlowReader:
     """All flow files of one dataset, from the merged index `results/flow/<dataset>/index.json`."""
 

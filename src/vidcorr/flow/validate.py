@@ -77,3 +77,12 @@ def _row(cfg: FlowConfig, gap: int, sequence: str, pairs: int, stored, raw, zero
     return {"backend": cfg.backend, "model": cfg.model, "gap": gap, "sequence": sequence, "pairs": pairs,
             "epe": float(stored.mean()), "epe_before_storage": float(raw.mean()),
             "outliers_3px": float((stored > 3.0).mean()), "epe_zero_flow": float(zero.mean())}
+
+
+def write_flow_epe(root: str | os.PathLike, configs: list[FlowConfig], out: str | os.PathLike) -> list[dict]:
+    """flow_epe's rows as the CSV results/flow/<dataset>/epe.csv (COLUMNS)."""
+    from ..metrics.tables import write_csv
+
+    rows = flow_epe(root, configs)
+    write_csv(out, COLUMNS, rows)
+    return rows

@@ -20,10 +20,11 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ..atomic import atomic_dir, atomic_file
+from ..atomic import atomic_dir, atomic_file, write_json
 from ..datasets.base import DatasetReader, Sequence
 from ..datasets.masks import write_label
 from ..datasets.vip import read_instances, write_instances
+from ..provenance import record, sha256_file
 from .features import STRIDE
 from .labels import decode_ids, decode_keypoints, heatmaps, one_hot
 from .propagator import Propagator
@@ -99,22 +100,32 @@ def propagate_keypoints(seq: Sequence, propagator: Propagator, out_dir: Path, si
                     wr.writerow([seq.frames[t].stem, j, repr(float(x)), repr(float(y))])
 
 
-def propagate_dataset(
-    reader: DatasetReader, propagator: Propagator, out: str | os.PathLike, kind: str,
-    num_classes: int | None = None, keypoint_sigma: float = 1.0,
-) -> list[str]:
-    """Propagate every sequence of `reader` (kind: masks, parts or keypoints) into `out`."""
+def propagate_dataset(reader: DatasetReader, propagator: Propagator, out: str | os.PathLike) -> list[str]:
+    """Propagate every sequence of `reader` into `out`, as its labels are (masks, parts or keypoints)."""
     out = Path(out)
+    kind = reader.label_kind
+    if kind is None:
+        raise ValueError(f"{reader.kind} dataset {reader.root} has no labels to propagate")
     names = reader.names()
     for name in tqdm(names, desc=f"propagate {kind}", unit="seq"):
         seq = reader.sequence(name)
         if kind == "keypoints":
-            propagate_keypoints(seq, propagator, out / name, keypoint_sigma)
+            propagate_keypoints(seq, propagator, out / name, propagator.cfg.keypoint_sigma)
         elif kind == "parts":
-            propagate_parts(seq, propagator, out / name, num_classes)
+            propagate_parts(seq, propagator, out / name, reader.num_classes)
         else:
-            propagate_masks(seq, propagator, out / name, num_classes)
+            propagate_masks(seq, propagator, out / name, reader.num_classes)
     return names
+
+
+def write_propagation_provenance(out: str | os.PathLike, reader: DatasetReader, index: str | os.PathLike,
+                                 checkpoint: str, cfg, names: list[str], device) -> None:
+    """<out>/provenance.json: the settings, the dataset index, the checkpoint and its hash."""
+    write_json(Path(out) / "provenance.json", record(
+        config=cfg.to_dict(), inputs=[str(reader.root), str(index)], index=str(index), labels=reader.label_kind,
+        checkpoint=checkpoint, checkpoint_sha256=sha256_file(checkpoint) if os.path.isfile(checkpoint) else None,
+        propagation=cfg.to_dict(), sequences=names, device=str(device),
+    ))
 
 
 def zip_submission(results: str | os.PathLike, zip_path: str | os.PathLike) -> None:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..datasets.base import DatasetLayoutError
-from ..datasets.davis import DavisReader
+from ..datasets.base import DatasetLayoutError, DatasetReader
 from ..datasets.masks import read_label
+from .tables import sibling, write_csv
 from .davis_measures import boundary_f, boundary_radius, crop_box, region_j, statistics
 
 COLUMNS = ["J&F-Mean", "J-Mean", "J-Recall", "J-Decay", "F-Mean", "F-Recall", "F-Decay"]
@@ -96,25 +96,13 @@ def _evaluate_one(args) -> SequenceScores:
     return evaluate_sequence(name, gt_paths, pred_dir)
 
 
-def evaluate_davis(
-    davis_root: str | os.PathLike,
-    split: str,
-    results_dir: str | os.PathLike,
-    *,
-    year: str | int = 2017,
-    resolution: str = "480p",
-    workers: int = 1,
-    sequences: list[str] | None = None,
-    exclude: list[str] | None = None,
-) -> DavisScores:
-    """Evaluate <results_dir>/<seq>/<frame>.png for every sequence of ImageSets/<year>/<split>.txt
-    (or the `sequences` of it, less `exclude`)."""
-    reader = DavisReader(davis_root, split=split, year=year, resolution=resolution,
-                         require_frames=False).select(sequences, exclude)
+def evaluate_davis(reader: DatasetReader, results_dir: str | os.PathLike, *, workers: int = 1) -> DavisScores:
+    """Evaluate <results_dir>/<seq>/<frame>.png for every sequence of the reader (a DAVIS-layout
+    split, or any mask dataset whose every frame is annotated)."""
     results_dir = Path(results_dir)
     jobs = []
     for name in reader.names():
-        gt_paths = sorted((reader.annotations / name).glob("*.png"))
+        gt_paths = reader.label_paths(name)
         if len(gt_paths) < 3:
             raise PredictionError(f"sequence {name}: needs at least 3 annotated frames, found {len(gt_paths)}")
         if not (results_dir / name).is_dir():
@@ -135,3 +123,24 @@ def evaluate_davis(
                 "F-Mean": fm, "F-Recall": fr, "F-Decay": fd,
             }
     return scores
+
+
+def write_davis_tables(scores: DavisScores, out: str | os.PathLike) -> str:
+    """<out>: the official evaluator's table (a global row, then per object); beside it
+    _per_sequence and _per_frame CSVs. Returns the one-line summary."""
+    rows = [{"Sequence": "global", **scores.global_scores}]
+    rows += [{"Sequence": k, **v} for k, v in scores.per_object.items()]
+    write_csv(out, ["Sequence", *COLUMNS], rows)
+    seq_rows, frame_rows = [], []
+    for s in scores.sequences:
+        jm, fm = float(s.j.mean()), float(s.f.mean())
+        seq_rows.append({"Sequence": s.name, "J&F-Mean": (jm + fm) / 2, "J-Mean": jm, "F-Mean": fm,
+                         "objects": s.j.shape[0]})
+        for k in range(s.j.shape[0]):
+            for t, frame in enumerate(s.frames):
+                frame_rows.append({"Sequence": s.name, "object": k + 1, "frame": frame,
+                                   "J": float(s.j[k, t]), "F": float(s.f[k, t])})
+    write_csv(sibling(out, "_per_sequence"), ["Sequence", "J&F-Mean", "J-Mean", "F-Mean", "objects"], seq_rows)
+    write_csv(sibling(out, "_per_frame"), ["Sequence", "object", "frame", "J", "F"], frame_rows)
+    g = scores.global_scores
+    return f"J&F {g['J&F-Mean']:.4f}  J {g['J-Mean']:.4f}  F {g['F-Mean']:.4f}"

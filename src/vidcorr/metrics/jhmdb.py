@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..datasets.jhmdb import JHMDBReader
+from ..datasets.base import DatasetReader
 from .davis import PredictionError
+from .tables import sibling, write_csv
 
 
 @dataclass
@@ -36,8 +37,7 @@ def normalised_errors(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     return np.linalg.norm(pred - gt, axis=-1) / size[:, None]
 
 
-def evaluate_jhmdb(root: str | os.PathLike, split: int, results: str | os.PathLike, subset: str = "test") -> JHMDBScores:
-    reader = JHMDBReader(root, split=split, subset=subset)
+def evaluate_jhmdb(reader: DatasetReader, results: str | os.PathLike) -> JHMDBScores:
     results = Path(results)
     per_sequence = {}
     for seq in reader:
@@ -53,5 +53,20 @@ def evaluate_jhmdb(root: str | os.PathLike, split: int, results: str | os.PathLi
             raise PredictionError(f"sequence {seq.name}, frame {seq.frames[bad[0] + 1].stem}: non-finite keypoints")
         per_sequence[seq.name] = normalised_errors(pred[1:], seq.keypoints[1:])
     if not per_sequence:
-        raise PredictionError(f"{root}: no sequence to evaluate in split {split} ({subset})")
+        raise PredictionError(f"{reader.root}: no sequence to evaluate")
     return JHMDBScores(np.concatenate(list(per_sequence.values())), per_sequence)
+
+
+ALPHAS = (0.1, 0.2)
+
+
+def write_jhmdb_tables(scores: JHMDBScores, out: str | os.PathLike) -> str:
+    """<out>: a global row (PCK at 0.1 and 0.2, PCK@0.1 per joint); beside it _per_sequence.
+    Returns the one-line summary."""
+    cols = ["Sequence", *[f"PCK@{a}" for a in ALPHAS], *[f"PCK@0.1-joint{j}" for j in range(scores.distances.shape[1])]]
+    row = {"Sequence": "global", **{f"PCK@{a}": scores.pck(a) for a in ALPHAS}}
+    row.update({f"PCK@0.1-joint{j}": float(v) for j, v in enumerate(scores.pck_per_joint(0.1))})
+    write_csv(out, cols, [row])
+    write_csv(sibling(out, "_per_sequence"), ["Sequence", *[f"PCK@{a}" for a in ALPHAS]],
+              [{"Sequence": k, **{f"PCK@{a}": scores.pck(a, d) for a in ALPHAS}} for k, d in scores.per_sequence.items()])
+    return f"PCK@0.1 {scores.pck(0.1):.4f}  PCK@0.2 {scores.pck(0.2):.4f}"

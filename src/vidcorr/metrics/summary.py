@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import os
-from pathlib import Path
 
 from ..atomic import atomic_file
 from .tables import write_csv
@@ -15,17 +14,17 @@ METRICS = ["J&F-Mean", "J-Mean", "J-Recall", "J-Decay", "F-Mean", "F-Recall", "F
            "PCK@0.1", "PCK@0.2"]
 
 
-def collect(paths: list[str | os.PathLike], metrics: list[str] = HEADLINE) -> list[dict]:
-    """Rows (method, dataset, metric, value) from results/metrics/<method>/<dataset>.csv files."""
+def collect(tables: list[tuple[str, str, str | os.PathLike]], metrics: list[str] = HEADLINE) -> list[dict]:
+    """Rows (method, dataset, metric, value) from (method, dataset, metrics CSV) triples."""
     rows = []
-    for p in map(Path, paths):
-        with open(p, newline="") as f:
+    for method, dataset, path in tables:
+        with open(path, newline="") as f:
             glob = next((r for r in csv.DictReader(f) if r.get("Sequence") == "global"), None)
         if glob is None:
-            raise ValueError(f"{p}: no 'global' row; is it a vidcorr metrics CSV?")
+            raise ValueError(f"{path}: no 'global' row; is it a vidcorr metrics CSV?")
         for metric in metrics:
             if metric in glob:
-                rows.append({"method": p.parent.name, "dataset": p.stem, "metric": metric, "value": float(glob[metric])})
+                rows.append({"method": method, "dataset": dataset, "metric": metric, "value": float(glob[metric])})
     return rows
 
 
@@ -57,8 +56,9 @@ def plot(rows: list[dict], out: str | os.PathLike) -> None:
     plt.close(fig)
 
 
-def summarize(paths, out, plot_path=None) -> list[dict]:
-    rows = collect(paths)
+def summarize(tables, out, plot_path=None) -> list[dict]:
+    """tables: (method, dataset, metrics CSV) triples."""
+    rows = collect(tables)
     write_csv(out, ["method", "dataset", "metric", "value"], rows)
     if plot_path:
         plot(rows, plot_path)

@@ -12,9 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets.masks import read_label
-from ..datasets.vip import NUM_CLASSES, VIPReader, instance_table, read_instances
+from ..datasets.base import DatasetReader
+from ..datasets.vip import instance_table, read_instances
 from .davis import PredictionError
-from .vip_instances import ap_vol, frame_matches, instance_ap
+from .tables import sibling, write_csv
+from .vip_instances import ap_by_threshold, ap_vol, frame_matches, instance_ap
 
 
 @dataclass
@@ -44,8 +46,10 @@ def iou_per_class(confusion: np.ndarray) -> np.ndarray:
         return np.where(denom > 0, tp / denom, np.nan)
 
 
-def evaluate_vip(root: str | os.PathLike, split: str, results: str | os.PathLike, num_classes: int = NUM_CLASSES) -> VIPScores:
-    reader = VIPReader(root, split)
+def evaluate_vip(reader: DatasetReader, results: str | os.PathLike) -> VIPScores:
+    """Part mIoU over every labelled frame but the first, and AP^r_vol where the dataset has part
+    instances."""
+    num_classes = reader.num_classes
     results = Path(results)
     total = np.zeros((num_classes, num_classes), np.int64)
     per_sequence = {}
@@ -98,3 +102,19 @@ def read_predicted_instances(png: Path, shape: tuple[int, int]) -> tuple[np.ndar
         return ids, instance_table(txt, float, "id category score")
     except ValueError as e:
         raise PredictionError(f"{txt}: {e}") from None
+
+
+def write_vip_tables(scores: VIPScores, out: str | os.PathLike) -> str:
+    """<out>: a global row (mIoU, AP and AP per threshold where scored, IoU per class); beside it
+    _per_sequence. Returns the one-line summary."""
+    cols = ["Sequence", "mIoU", *[f"IoU-{c}" for c in range(scores.confusion.shape[0])]]
+    row = {"Sequence": "global", "mIoU": scores.miou}
+    row.update({f"IoU-{c}": float(v) for c, v in enumerate(scores.per_class)})
+    if scores.instance_ap is not None:  # AP^r_vol, then AP at each IoU threshold
+        by_threshold = ap_by_threshold(scores.instance_ap)
+        cols[2:2] = ["AP", *[f"AP@{t}" for t in by_threshold]]
+        row.update({"AP": scores.ap, **{f"AP@{t}": v for t, v in by_threshold.items()}})
+    write_csv(out, cols, [row])
+    write_csv(sibling(out, "_per_sequence"), ["Sequence", "mIoU"],
+              [{"Sequence": k, "mIoU": v} for k, v in scores.per_sequence.items()])
+    return f"mIoU {scores.miou:.4f}" + ("" if scores.ap is None else f"  AP {scores.ap:.4f}")

@@ -30,12 +30,18 @@ def build_encoder(cfg: dict) -> ResNet18Stride4:
                                layer4=cfg.get("layer4", True))
 
 
-def save_encoder(path: str | os.PathLike, encoder: ResNet18Stride4, **extra) -> None:
-    """Write an encoder checkpoint atomically."""
+def write_checkpoint(path: str | os.PathLike, state: dict) -> None:
+    """The one writer of checkpoints (encoders, and training states with more keys): atomically,
+    so a killed job never leaves a half-written file that would load."""
     from ..atomic import atomic_file
 
     with atomic_file(path) as tmp:
-        torch.save({"encoder": encoder.state_dict(), "encoder_config": encoder_config(encoder), **extra}, tmp)
+        torch.save(state, tmp)
+
+
+def save_encoder(path: str | os.PathLike, encoder: ResNet18Stride4, **extra) -> None:
+    """Write an encoder checkpoint (what propagation reads)."""
+    write_checkpoint(path, {"encoder": encoder.state_dict(), "encoder_config": encoder_config(encoder), **extra})
 
 
 def _check_crc(path: Path) -> None:

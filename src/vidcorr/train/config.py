@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, fields
 
 from ..settings_schema import TRAINING_STAGE, check
 
+STAGES = ("warmup", "inter", "mer")  # the order a run trains them in
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -79,8 +81,8 @@ class TrainConfig:
         cfg = cls(**d)
         if cfg.gap_probs and (len(cfg.gap_probs) != len(cfg.gaps) or min(cfg.gap_probs) < 0 or sum(cfg.gap_probs) <= 0):
             raise ValueError(f"gap_probs {list(cfg.gap_probs)} must give one non-negative weight per gap in gaps {list(cfg.gaps)}")
-        if cfg.stage not in ("warmup", "inter", "mer"):
-            raise ValueError(f"training stage must be warmup, inter or mer, not {cfg.stage!r}")
+        if cfg.stage not in STAGES:
+            raise ValueError(f"training stage must be one of {', '.join(STAGES)}, not {cfg.stage!r}")
         mer_only = [k for k in ("flow_fusion", "ven", "sampler", "loss_weight_map") if getattr(cfg, k)]
         if cfg.stage != "mer" and mer_only:
             raise ValueError(f"{mer_only} belong to the mer stage; the {cfg.stage} stage cannot use them")

@@ -12,7 +12,6 @@ see the same data.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ import torch
 from PIL import Image
 
 from ..colour import lab_tensor
-from ..datasets import open_dataset
+from ..datasets.index import open_index
 from ..flow import FlowReader
 
 
@@ -37,8 +36,7 @@ def videos_from_indexes(paths: list[str | os.PathLike]) -> list[Video]:
     """Every sequence with at least two frames in the given dataset indexes."""
     videos = []
     for p in paths:
-        index = json.loads(Path(p).read_text())
-        reader = open_dataset(index["type"], index["root"], **index.get("options", {}))
+        reader = open_index(p)
         for name in reader.names():
             frames = reader.sequence(name).frames
             if len(frames) >= 2:

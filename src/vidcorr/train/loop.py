@@ -1,4 +1,5 @@
-"""One training stage, in one readable loop.
+"""One training stage: `train()` builds, resumes and loops over `train_one_epoch()`, whose step
+calls `step_losses()` (the reconstruction, and MER's terms) and `push_to_bank()`.
 
 Each step: draw the global batch's dropped Lab channel, encode query and reference (channel
 zeroed), reconstruct the query's channel from the reference's (plus memory-bank negatives in the
@@ -23,6 +24,7 @@ import math
 import os
 import random
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +33,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from ..atomic import atomic_file
-from ..model import ResNet18Stride4, encoder_config, read_checkpoint, save_encoder
+from ..model import ResNet18Stride4, encoder_config, read_checkpoint, save_encoder, write_checkpoint
 from ..model.cluster_sampler import MultiClusterSampler
 from ..model.flow_fusion import FlowFusion
 from ..model.ven import ValueExtractionNetwork, potential_value
@@ -158,20 +160,36 @@ def _flow_readers(paths: list | None) -> dict | None:
     return readers
 
 
-def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str | os.PathLike | None = None,
-          device: str = "auto", flow: list | None = None) -> Path:
-    """Run (or resume) one stage into out_dir; returns out_dir/final.pt. `flow`: flow index files
-    of the training datasets (needed by the MER stage's flow fusion)."""
-    rank, world, dev = dist_utils.setup(device)
-    if cfg.batch_size % world:
-        raise ValueError(f"batch_size {cfg.batch_size} does not split over {world} ranks")
-    local = cfg.batch_size // world
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(cfg.seed)
-    np.random.seed(cfg.seed)
-    random.seed(cfg.seed)
+@dataclass
+class Parts:
+    """Everything one stage trains, reads and keeps, built once by `build`."""
 
+    data: PairDataset
+    model: ResNet18Stride4  # the encoder being trained
+    ema: ResNet18Stride4  # its momentum copy (fills the memory bank)
+    heads: torch.nn.ModuleDict  # the MER stage's other trainable parts
+    net: torch.nn.Module  # the encoder as called (DDP-wrapped on several ranks)
+    fusion: torch.nn.Module | None
+    ven: torch.nn.Module | None
+    clusters: MultiClusterSampler | None
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    bank: MemoryBank
+    use_bank: bool  # the stage reads the bank (inter-video; MER with L_pn), so it is filled
+    total: int  # the stage's steps
+
+
+@dataclass
+class Ranks:
+    rank: int
+    world: int
+    local: int  # this rank's share of the global batch
+    device: torch.device
+
+
+def build(cfg: TrainConfig, indexes: list, init, flow: list | None, ranks: Ranks) -> Parts:
+    """Data, encoder (from `init`), momentum encoder, MER heads, optimizer, schedule and bank,
+    in the order that fixes what the seed gives each."""
     videos = videos_from_indexes(indexes)
     if cfg.flow_fusion and not flow:
         raise ValueError("flow_fusion needs the training datasets' flow: pass their results/flow/<dataset>/index.json")
@@ -181,147 +199,197 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
     model = ResNet18Stride4(position=cfg.position, position_size=(cfg.crop // 2, cfg.crop // 2), layer4=cfg.layer4)
     if init:
         _load_init(model, Path(init))
-    model.to(dev)
-    heads = _mer_heads(cfg).to(dev)
+    model.to(ranks.device)
+    heads = _mer_heads(cfg).to(ranks.device)
     clusters = MultiClusterSampler(cfg.clusters, cfg.sampler_tau, cfg.kmeans_iters, cfg.range_min,
-                                  cfg.range_max) if cfg.sampler else None
+                                   cfg.range_max) if cfg.sampler else None
     ema = copy.deepcopy(model).requires_grad_(False)
     net, fusion, ven = model, *(heads[k] if k in heads else None for k in ("fusion", "ven"))
     if cfg.ven and not cfg.loss_weight_map:
         warnings.warn("ven without loss_weight_map: the VEN reaches training only through L_w's weight map, "
                       "so this stage trains as if ven were false")
-    if world > 1:
-        net, fusion = (dist_utils.wrap(m, dev) if m is not None else None for m in (net, fusion))
+    if ranks.world > 1:
+        net, fusion = (dist_utils.wrap(m, ranks.device) if m is not None else None for m in (net, fusion))
     total = cfg.epochs * cfg.steps_per_epoch
     optimizer = torch.optim.Adam([p for p in (*model.parameters(), *heads.parameters()) if p.requires_grad], lr=cfg.lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(cfg, total))
     bank = MemoryBank(cfg.bank_frames, cfg.bank_points, ResNet18Stride4.out_channels)
     use_bank = bool(bank.capacity) and (cfg.stage == "inter" or (cfg.stage == "mer" and cfg.loss_pos_neg))
+    return Parts(data, model, ema, heads, net, fusion, ven, clusters, optimizer, scheduler, bank, use_bank, total)
 
-    inputs = _inputs(indexes, flow if cfg.flow_fusion else None, init)
-    start_epoch, log_rows = 0, []
+
+def resume(parts: Parts, cfg: TrainConfig, out: Path, inputs: dict) -> tuple[int, list[dict]]:
+    """(first epoch to run, log so far): from out/last.pt when there is one, else (0, [])."""
     last = out / "last.pt"
-    if last.is_file():
-        state = read_checkpoint(last)
-        if state["config"] != cfg.to_dict():
-            raise ValueError(f"{last} was written with other settings; delete {out} to start over")
-        _check_same_inputs(state.get("inputs"), inputs, last, out)
-        model.load_state_dict(state["encoder"])
-        heads.load_state_dict(state["heads"])
-        ema.load_state_dict(state["ema"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        bank.load_state_dict(state["bank"])
-        _set_rng_state(state["rng"])
-        start_epoch = state["epoch"] + 1
-        log_rows = state["log"]
+    if not last.is_file():
+        return 0, []
+    state = read_checkpoint(last)
+    if state["config"] != cfg.to_dict():
+        raise ValueError(f"{last} was written with other settings; delete {out} to start over")
+    _check_same_inputs(state.get("inputs"), inputs, last, out)
+    parts.model.load_state_dict(state["encoder"])
+    parts.heads.load_state_dict(state["heads"])
+    parts.ema.load_state_dict(state["ema"])
+    parts.optimizer.load_state_dict(state["optimizer"])
+    parts.scheduler.load_state_dict(state["scheduler"])
+    parts.bank.load_state_dict(state["bank"])
+    _set_rng_state(state["rng"])
+    return state["epoch"] + 1, state["log"]
 
+
+def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str | os.PathLike | None = None,
+          device: str = "auto", flow: list | None = None) -> Path:
+    """Run (or resume) one stage into out_dir; returns out_dir/final.pt. `flow`: flow index files
+    of the training datasets (needed by the MER stage's flow fusion)."""
+    rank, world, dev = dist_utils.setup(device)
+    if cfg.batch_size % world:
+        raise ValueError(f"batch_size {cfg.batch_size} does not split over {world} ranks")
+    ranks = Ranks(rank, world, cfg.batch_size // world, dev)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    random.seed(cfg.seed)
+    parts = build(cfg, indexes, init, flow, ranks)
+    inputs = _inputs(indexes, flow if cfg.flow_fusion else None, init)
+    start_epoch, log_rows = resume(parts, cfg, out, inputs)
     if rank == 0 and init is None and start_epoch == 0:  # step 0 of the learning curve
-        save_encoder(out / "epoch_000.pt", model)
+        save_encoder(out / "epoch_000.pt", parts.model)
     writer = None
     if rank == 0:
         from torch.utils.tensorboard import SummaryWriter
 
         writer = SummaryWriter(str(out / "tb"))
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=dev.type == "cuda")
     for epoch in range(start_epoch, cfg.epochs):
-        data.set_epoch(epoch)
-        batches = [list(range(s * cfg.batch_size + rank * local, s * cfg.batch_size + (rank + 1) * local))
-                   for s in range(cfg.steps_per_epoch)]
-        loader = torch.utils.data.DataLoader(data, batch_sampler=batches, num_workers=cfg.workers)
-        net.train()
-        heads.train()
-        bar = tqdm(loader, desc=f"{cfg.stage} epoch {epoch + 1}/{cfg.epochs}", disable=rank != 0, unit="step")
-        for step, batch in enumerate(bar):
-            global_step = epoch * cfg.steps_per_epoch + step
-            g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + global_step)
-            channel = pick_channels(cfg.batch_size, g, cfg.drop)[rank * local:(rank + 1) * local]
-            keep = KEEP_SCALE if cfg.drop == "ab" else 1.0
-            q, r = batch["query"].to(dev), batch["reference"].to(dev)
-            qi, ri = drop_channel(q, channel.to(dev), keep), drop_channel(r, channel.to(dev), keep)
-            if fusion is not None:  # Eq. 5, one call for both frames
-                flows = torch.cat([batch["query_flow"], batch["reference_flow"]]).to(dev)
-                qi, ri = fusion(torch.cat([qi, ri]), flows).chunk(2)
-            with autocast:
-                fq = F.normalize(net(qi).float(), dim=1)
-                fr = F.normalize(net(ri).float(), dim=1)
-            size = fq.shape[-2:]
-            pick = torch.arange(q.shape[0], device=dev), channel.to(dev)
-            # the dropped channel at input resolution (MAST), or at the features' (recon: feature)
-            target = (q if cfg.recon == "input" else F.adaptive_avg_pool2d(q, size))[pick].unsqueeze(1)
-            scale = RECON_SCALE if cfg.recon == "input" else 1.0
-            values = F.adaptive_avg_pool2d(r, size)[pick].unsqueeze(1)
-            negs, neg_videos = bank.ordered() if use_bank and bank.filled else (None, None)
-            losses = reconstruction_losses(
-                fq, fr, values, target, radius=cfg.radius, temperature=cfg.temperature,
-                window=clusters(fq.detach(), fr.detach(), g).window if clusters is not None else None,
-                negatives=negs if cfg.stage == "inter" else None, negative_videos=neg_videos, videos=batch["video"],
-                compactness=(cfg.compactness_k, cfg.compactness_sigma, cfg.compactness_weight) if cfg.compactness else None,
-                scale=scale,
-            )
-            objective = {"compactness": losses.compactness}
-            if cfg.loss_weight_map:  # Eq. 18-20, in place of the plain smooth L1
-                with torch.no_grad():
-                    weights = ven(fq, fr, generator=g)[0] if ven is not None else potential_value(
-                        fq, fr, cfg.ven_gamma, cfg.ven_omega, cfg.radius)
-                beta = beta_at(global_step / max(total - 1, 1), cfg.beta_start, cfg.beta_end, cfg.beta_schedule)
-                objective["weight_map"] = cfg.weight_lambda * weight_map_loss(
-                    losses.prediction, target, normalise_weights(weights, cfg.weight_norm), beta, scale)
-            else:
-                objective["reconstruction"] = losses.reconstruction
-            if cfg.stage == "mer" and negs is not None:  # Eq. 17
-                pos = positive_logits(fq, fr, losses.affinity, losses.logits, cfg.temperature, cfg.pos_neg_positive)
-                objective["pos_neg"] = positive_negative_loss(fq, pos, negs, neg_videos, batch["video"], cfg.temperature)
-            total_loss = sum(objective.values())
-            _check_finite(objective, total_loss, global_step, out)
-            grad_norms = {}
-            if cfg.grad_log_every and global_step % cfg.grad_log_every == 0:
-                grad_norms = term_gradient_norms(objective, list(model.parameters()))
-            optimizer.zero_grad(set_to_none=True)
-            total_loss.backward()
-            optimizer.step()
-            scheduler.step()
-            update_ema(ema, model, cfg.momentum)
-            if use_bank:  # the EMA encoder's pass fills the bank only for a stage that reads it
-                with torch.no_grad(), autocast:
-                    fe = F.normalize(ema(qi, modulation=cfg.modulation, generator=g).float(), dim=1).flatten(2)
-                idx = torch.stack([torch.randperm(fe.shape[-1], generator=g)[: cfg.bank_points] for _ in range(fe.shape[0])])
-                points = torch.gather(fe, 2, idx.to(dev)[:, None, :].expand(-1, fe.shape[1], -1)).transpose(1, 2)
-                bank.push(dist_utils.all_gather_cat(points).cpu(), dist_utils.all_gather_cat(batch["video"].to(dev)).cpu())
-            row = {"global_step": global_step, "epoch": epoch, "step": step, "loss": total_loss.item(),
-                   **{t: objective[t].item() if t in objective else 0.0 for t in TERMS},
-                   "reconstruction": losses.reconstruction.item(),  # logged even where L_w replaces it
-                   **{f"grad_{t}": grad_norms.get(f"grad_{t}", "") for t in TERMS},
-                   "lr": scheduler.get_last_lr()[0]}
-            log_rows.append(row)
-            if writer is not None:
-                for key in ("loss", *TERMS, *grad_norms, "lr"):
-                    writer.add_scalar(f"{cfg.stage}/{key}", row[key], global_step)
-                bar.set_postfix(loss=f"{row['loss']:.4f}")
+        train_one_epoch(parts, cfg, epoch, ranks, log_rows, writer, out)
         if rank == 0:
-            state = {
-                "encoder": model.state_dict(), "encoder_config": encoder_config(model), "ema": ema.state_dict(),
-                "heads": heads.state_dict(),
-                "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "bank": bank.state_dict(),
-                "rng": _rng_state(), "epoch": epoch, "config": cfg.to_dict(), "inputs": inputs, "log": log_rows,
-                "provenance": record(config=cfg.to_dict(), seed=cfg.seed, inputs=[str(p) for p in indexes],
-                                     init=str(init) if init else None, world_size=world),
-            }
-            for path in (out / f"epoch_{epoch + 1:03d}.pt", last):
-                with atomic_file(path) as tmp:
-                    torch.save(state, tmp)
+            state = training_state(parts, cfg, epoch, inputs, log_rows, indexes, init, world)
+            for path in (out / f"epoch_{epoch + 1:03d}.pt", out / "last.pt"):
+                write_checkpoint(path, state)
             _write_log(out / "log.csv", log_rows)
         dist_utils.barrier()
     final = out / "final.pt"
     if rank == 0:
-        state = torch.load(last, map_location="cpu", weights_only=True)
-        with atomic_file(final) as tmp:
-            torch.save(state, tmp)
+        write_checkpoint(final, torch.load(out / "last.pt", map_location="cpu", weights_only=True))
         _write_log(out / "log.csv", log_rows)
         plot_curve(log_rows, out / "curve.png", title=f"{out.parent.name}: {cfg.stage} stage")
         writer.close()
     dist_utils.barrier()
     return final
+
+
+def train_one_epoch(parts: Parts, cfg: TrainConfig, epoch: int, ranks: Ranks, log_rows: list[dict], writer,
+                    out: Path) -> None:
+    """One pass over the epoch's batches: the step's losses, one Adam step, the momentum encoder,
+    the bank; each step's row appended to log_rows (and TensorBoard)."""
+    rank, local, dev = ranks.rank, ranks.local, ranks.device
+    parts.data.set_epoch(epoch)
+    batches = [list(range(s * cfg.batch_size + rank * local, s * cfg.batch_size + (rank + 1) * local))
+               for s in range(cfg.steps_per_epoch)]
+    loader = torch.utils.data.DataLoader(parts.data, batch_sampler=batches, num_workers=cfg.workers)
+    parts.net.train()
+    parts.heads.train()
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=dev.type == "cuda")
+    bar = tqdm(loader, desc=f"{cfg.stage} epoch {epoch + 1}/{cfg.epochs}", disable=rank != 0, unit="step")
+    for step, batch in enumerate(bar):
+        global_step = epoch * cfg.steps_per_epoch + step
+        g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + global_step)
+        channel = pick_channels(cfg.batch_size, g, cfg.drop)[rank * local:(rank + 1) * local].to(dev)
+        qi, losses, objective = step_losses(parts, cfg, batch, channel, g, global_step, dev, autocast)
+        total_loss = sum(objective.values())
+        _check_finite(objective, total_loss, global_step, out)
+        grad_norms = {}
+        if cfg.grad_log_every and global_step % cfg.grad_log_every == 0:
+            grad_norms = term_gradient_norms(objective, list(parts.model.parameters()))
+        parts.optimizer.zero_grad(set_to_none=True)
+        total_loss.backward()
+        parts.optimizer.step()
+        parts.scheduler.step()
+        update_ema(parts.ema, parts.model, cfg.momentum)
+        if parts.use_bank:  # the EMA encoder's pass fills the bank only for a stage that reads it
+            push_to_bank(parts, cfg, qi, batch["video"], g, dev, autocast)
+        row = {"global_step": global_step, "epoch": epoch, "step": step, "loss": total_loss.item(),
+               **{t: objective[t].item() if t in objective else 0.0 for t in TERMS},
+               "reconstruction": losses.reconstruction.item(),  # logged even where L_w replaces it
+               **{f"grad_{t}": grad_norms.get(f"grad_{t}", "") for t in TERMS},
+               "lr": parts.scheduler.get_last_lr()[0]}
+        log_rows.append(row)
+        if writer is not None:
+            for key in ("loss", *TERMS, *grad_norms, "lr"):
+                writer.add_scalar(f"{cfg.stage}/{key}", row[key], global_step)
+            bar.set_postfix(loss=f"{row['loss']:.4f}")
+
+
+def step_losses(parts: Parts, cfg: TrainConfig, batch: dict, channel: torch.Tensor, g: torch.Generator,
+                global_step: int, dev: torch.device, autocast):
+    """(encoder input of the query, the reconstruction's losses, the objective's terms) of one step."""
+    keep = KEEP_SCALE if cfg.drop == "ab" else 1.0
+    q, r = batch["query"].to(dev), batch["reference"].to(dev)
+    qi, ri = drop_channel(q, channel, keep), drop_channel(r, channel, keep)
+    if parts.fusion is not None:  # Eq. 5, one call for both frames
+        flows = torch.cat([batch["query_flow"], batch["reference_flow"]]).to(dev)
+        qi, ri = parts.fusion(torch.cat([qi, ri]), flows).chunk(2)
+    with autocast:
+        fq = F.normalize(parts.net(qi).float(), dim=1)
+        fr = F.normalize(parts.net(ri).float(), dim=1)
+    size = fq.shape[-2:]
+    pick = torch.arange(q.shape[0], device=dev), channel
+    # the dropped channel at input resolution (MAST), or at the features' (recon: feature)
+    target = (q if cfg.recon == "input" else F.adaptive_avg_pool2d(q, size))[pick].unsqueeze(1)
+    scale = RECON_SCALE if cfg.recon == "input" else 1.0
+    values = F.adaptive_avg_pool2d(r, size)[pick].unsqueeze(1)
+    negs, neg_videos = parts.bank.ordered() if parts.use_bank and parts.bank.filled else (None, None)
+    losses = reconstruction_losses(
+        fq, fr, values, target, radius=cfg.radius, temperature=cfg.temperature,
+        window=parts.clusters(fq.detach(), fr.detach(), g).window if parts.clusters is not None else None,
+        negatives=negs if cfg.stage == "inter" else None, negative_videos=neg_videos, videos=batch["video"],
+        compactness=(cfg.compactness_k, cfg.compactness_sigma, cfg.compactness_weight) if cfg.compactness else None,
+        scale=scale,
+    )
+    objective = {"compactness": losses.compactness}
+    if cfg.loss_weight_map:
+        objective["weight_map"] = weight_map_term(parts, cfg, fq, fr, losses, target, scale, g, global_step)
+    else:
+        objective["reconstruction"] = losses.reconstruction
+    if cfg.stage == "mer" and negs is not None:  # Eq. 17
+        pos = positive_logits(fq, fr, losses.affinity, losses.logits, cfg.temperature, cfg.pos_neg_positive)
+        objective["pos_neg"] = positive_negative_loss(fq, pos, negs, neg_videos, batch["video"], cfg.temperature)
+    return qi, losses, objective
+
+
+def weight_map_term(parts: Parts, cfg: TrainConfig, fq, fr, losses, target, scale: float, g: torch.Generator,
+                    global_step: int) -> torch.Tensor:
+    """MER Eq. 18-21: lambda x the weighted smooth L1 that replaces the plain one; weights from
+    the VEN, or Eq. 6's potential-value map without it, computed without gradient."""
+    with torch.no_grad():
+        weights = parts.ven(fq, fr, generator=g)[0] if parts.ven is not None else potential_value(
+            fq, fr, cfg.ven_gamma, cfg.ven_omega, cfg.radius)
+    beta = beta_at(global_step / max(parts.total - 1, 1), cfg.beta_start, cfg.beta_end, cfg.beta_schedule)
+    return cfg.weight_lambda * weight_map_loss(losses.prediction, target, normalise_weights(weights, cfg.weight_norm),
+                                               beta, scale)
+
+
+def push_to_bank(parts: Parts, cfg: TrainConfig, qi: torch.Tensor, videos: torch.Tensor, g: torch.Generator,
+                 dev: torch.device, autocast) -> None:
+    """bank_points momentum-encoder points of each query (position-modulated), gathered over ranks."""
+    with torch.no_grad(), autocast:
+        fe = F.normalize(parts.ema(qi, modulation=cfg.modulation, generator=g).float(), dim=1).flatten(2)
+    idx = torch.stack([torch.randperm(fe.shape[-1], generator=g)[: cfg.bank_points] for _ in range(fe.shape[0])])
+    points = torch.gather(fe, 2, idx.to(dev)[:, None, :].expand(-1, fe.shape[1], -1)).transpose(1, 2)
+    parts.bank.push(dist_utils.all_gather_cat(points).cpu(), dist_utils.all_gather_cat(videos.to(dev)).cpu())
+
+
+def training_state(parts: Parts, cfg: TrainConfig, epoch: int, inputs: dict, log_rows: list[dict], indexes: list,
+                   init, world: int) -> dict:
+    """A full checkpoint: the encoder (what propagation reads), all that resuming needs, provenance."""
+    return {
+        "encoder": parts.model.state_dict(), "encoder_config": encoder_config(parts.model), "ema": parts.ema.state_dict(),
+        "heads": parts.heads.state_dict(),
+        "optimizer": parts.optimizer.state_dict(), "scheduler": parts.scheduler.state_dict(), "bank": parts.bank.state_dict(),
+        "rng": _rng_state(), "epoch": epoch, "config": cfg.to_dict(), "inputs": inputs, "log": log_rows,
+        "provenance": record(config=cfg.to_dict(), seed=cfg.seed, inputs=[str(p) for p in indexes],
+                             init=str(init) if init else None, world_size=world),
+    }
 
 
 def _write_log(path: Path, rows: list[dict]) -> None:

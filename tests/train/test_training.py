@@ -12,8 +12,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from conftest import REPO
-from ddp_probe import global_batch, step_loss
+from helpers import REPO
+from helpers.ddp_probe import global_batch, step_loss
 from vidcorr.model import ResNet18Stride4
 from vidcorr.model.compactness import compactness_heatmap
 from vidcorr.model.position import modulate
@@ -173,7 +173,7 @@ def test_same_seed_same_losses_and_resume_matches(tmp_path, synthetic_root):
 def test_ddp_with_two_gloo_processes_matches_one_process(tmp_path):
     out = tmp_path / "ddp.pt"
     subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
-                    str(REPO / "tests/ddp_probe.py"), str(out)], check=True, capture_output=True, cwd=tmp_path)
+                    str(REPO / "tests/helpers/ddp_probe.py"), str(out)], check=True, capture_output=True, cwd=tmp_path)
     got = torch.load(out, weights_only=True)
     torch.manual_seed(0)
     model = ResNet18Stride4()

@@ -8,8 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from conftest import run, shared
-from layouts import make_davis, two_objects
+from helpers import index, run, shared
+from vidcorr.datasets import open_dataset
+from helpers.layouts import make_davis, two_objects
 from vidcorr.datasets.masks import write_label
 from vidcorr.metrics import PredictionError, evaluate_davis
 from vidcorr.metrics.davis_measures import boundary_map, dilate_disk, disk_rectangles, statistics
@@ -20,7 +21,8 @@ REFERENCES = [("train20", "davis2016-train20", "train"), ("multiobj", "reference
 @pytest.mark.parametrize("name, root, split", REFERENCES)
 def test_reproduces_the_official_numbers(name, root, split):
     ref = json.loads(shared("reference", name, "official.json").read_text())
-    scores = evaluate_davis(shared(*root.split("/")), split, shared("reference", name, "predictions"), workers=2)
+    reader = open_dataset("davis", shared(*root.split("/")), split=split, require_frames=False)
+    scores = evaluate_davis(reader, shared("reference", name, "predictions"), workers=2)
     for key, value in scores.global_scores.items():
         assert value == pytest.approx(ref[key], abs=1e-6), key
     assert set(scores.per_object) == set(ref["per_object"])
@@ -31,8 +33,9 @@ def test_reproduces_the_official_numbers(name, root, split):
 
 def test_cli_writes_the_documented_csv(tmp_path):
     out = tmp_path / "davis.csv"
-    run(["vidcorr", "evaluate", "davis", "--davis-root", str(shared("reference", "multiobj")), "--split", "val",
-         "--results", str(shared("reference", "multiobj", "predictions")), "--out", str(out)])
+    data = index(tmp_path / "multiobj.json", "davis", shared("reference", "multiobj"), split="val", require_frames=False)
+    run(["vidcorr", "evaluate", "--index", data, "--results", str(shared("reference", "multiobj", "predictions")),
+         "--out", str(out)])
     rows = list(csv.reader(open(out)))
     assert rows[0] == ["Sequence", "J&F-Mean", "J-Mean", "J-Recall", "J-Decay", "F-Mean", "F-Recall", "F-Decay"]
     assert rows[1][0] == "global" and [r[0] for r in rows[2:4]] == ["bear_1", "bear_2"]
@@ -87,8 +90,8 @@ def _preds(tmp_path, root, change=None):
 
 def test_perfect_prediction_scores_one_and_fewer_objects_are_padded(tmp_path):
     root = make_davis(tmp_path / "d")
-    assert evaluate_davis(root, "val", _preds(tmp_path, root)).global_scores["J&F-Mean"] == 1.0
-    only_one = evaluate_davis(root, "val", _preds(tmp_path / "b", root, lambda i, ids: np.where(ids == 2, 0, ids)))
+    assert evaluate_davis(open_dataset("davis", root, split="val"), _preds(tmp_path, root)).global_scores["J&F-Mean"] == 1.0
+    only_one = evaluate_davis(open_dataset("davis", root, split="val"), _preds(tmp_path / "b", root, lambda i, ids: np.where(ids == 2, 0, ids)))
     assert only_one.per_object["seq_1"]["J-Mean"] == 1.0 and only_one.per_object["seq_2"]["J-Mean"] == 0.0
 
 
@@ -100,14 +103,14 @@ def test_perfect_prediction_scores_one_and_fewer_objects_are_padded(tmp_path):
 def test_bad_predictions_name_the_sequence_and_frame(tmp_path, change, message):
     root = make_davis(tmp_path / "d")
     with pytest.raises(PredictionError, match=message):
-        evaluate_davis(root, "val", _preds(tmp_path, root, change))
+        evaluate_davis(open_dataset("davis", root, split="val"), _preds(tmp_path, root, change))
 
 
 def test_missing_prediction_folder_is_an_error(tmp_path):
     root = make_davis(tmp_path / "d")
     (tmp_path / "empty").mkdir()
     with pytest.raises(PredictionError, match="sequence seq: no prediction folder"):
-        evaluate_davis(root, "val", tmp_path / "empty")
+        evaluate_davis(open_dataset("davis", root, split="val"), tmp_path / "empty")
 
 
 def test_an_annotation_of_another_size_after_the_first_is_an_error(tmp_path):
@@ -117,4 +120,4 @@ def test_an_annotation_of_another_size_after_the_first_is_an_error(tmp_path):
     root = make_davis(tmp_path / "d", masks=[two_objects(), big, two_objects()])
     with pytest.raises(FileNotFoundError, match=r"Annotations/480p/seq/00001.png: annotation is 20x15 but the "
                                                 r"sequence's first annotation 00000.png is 16x12"):
-        evaluate_davis(root, "val", _preds(tmp_path, root))
+        evaluate_davis(open_dataset("davis", root, split="val"), _preds(tmp_path, root))

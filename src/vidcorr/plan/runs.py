@@ -12,9 +12,8 @@ import copy
 from dataclasses import dataclass, field
 
 from ..provenance import config_hash
-from ..train.config import TrainConfig
-
-STAGES = ("warmup", "inter", "mer")
+from ..train.config import STAGES, TrainConfig
+from . import paths
 
 
 def deep_merge(base: dict, over: dict | None) -> dict:
@@ -46,7 +45,7 @@ class Run:
 
     @property
     def checkpoint(self) -> str:
-        return f"results/train/{self.stages[-1].key}/final.pt"
+        return paths.checkpoint(self.stages[-1].key)
 
 
 _DEFAULTS = TrainConfig().to_dict()

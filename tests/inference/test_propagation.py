@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import run
-from layouts import make_davis
+from helpers import index, run
+from helpers.layouts import make_davis
 from vidcorr.datasets import open_dataset
 from vidcorr.inference import CopyFirst, LabFeatures, PropagationConfig, Propagator
 from vidcorr.inference.labels import decode_keypoints, heatmaps, one_hot, upsample
@@ -178,13 +178,12 @@ def test_keypoint_heatmaps_decode_back_to_the_keypoints():
 
 
 def test_cli_propagates_davis_with_a_baseline_and_a_checkpoint(tmp_path):
-    root = make_davis(tmp_path / "d")
-    run(["vidcorr", "propagate", "davis", "--davis-root", str(root), "--split", "val", "--checkpoint", "copy-first",
+    data = index(tmp_path / "d.json", "davis", make_davis(tmp_path / "d"), split="val")
+    run(["vidcorr", "propagate", "--index", data, "--checkpoint", "copy-first",
          "--out", str(tmp_path / "copy"), "--overlays", str(tmp_path / "copy.png")])
     assert sorted(p.name for p in (tmp_path / "copy/seq").iterdir()) == ["00000.png", "00001.png", "00002.png"]
     assert (tmp_path / "copy.png").stat().st_size > 0
-    run(["vidcorr", "evaluate", "davis", "--davis-root", str(root), "--split", "val", "--results", str(tmp_path / "copy"),
-         "--out", str(tmp_path / "copy.csv")])
+    run(["vidcorr", "evaluate", "--index", data, "--results", str(tmp_path / "copy"), "--out", str(tmp_path / "copy.csv")])
     assert open(tmp_path / "copy.csv").read().splitlines()[1].startswith("global,1.0,")
 
     torch.manual_seed(0)
@@ -192,16 +191,16 @@ def test_cli_propagates_davis_with_a_baseline_and_a_checkpoint(tmp_path):
     save_encoder(ckpt, ResNet18Stride4())
     cfg = tmp_path / "prop.yaml"
     cfg.write_text("propagation:\n  radius: 2\n  topk: 3\n")
-    run(["vidcorr", "propagate", "davis", "--davis-root", str(root), "--split", "val", "--checkpoint", str(ckpt),
-         "--out", str(tmp_path / "net"), "--config", str(cfg)])
+    run(["vidcorr", "propagate", "--index", data, "--checkpoint", str(ckpt), "--out", str(tmp_path / "net"),
+         "--config", str(cfg)])
     prov = json.loads((tmp_path / "net/provenance.json").read_text())
     assert prov["propagation"]["radius"] == 2 and len(prov["checkpoint_sha256"]) == 64
 
 
 def test_missing_checkpoint_and_unknown_setting_are_clear_errors(tmp_path):
-    root = make_davis(tmp_path / "d")
-    proc = run(["vidcorr", "propagate", "davis", "--davis-root", str(root), "--split", "val", "--checkpoint",
-                str(tmp_path / "nope.pt"), "--out", str(tmp_path / "o")], check=False)
+    data = index(tmp_path / "d.json", "davis", make_davis(tmp_path / "d"))
+    proc = run(["vidcorr", "propagate", "--index", data, "--checkpoint", str(tmp_path / "nope.pt"),
+                "--out", str(tmp_path / "o")], check=False)
     assert proc.returncode == 1 and "nope.pt does not exist" in proc.stderr
     assert not (tmp_path / "o").exists()
     with pytest.raises(ValueError, match=r"unknown propagation setting\(s\) \['radious'\]"):
@@ -235,7 +234,8 @@ def test_youtube_vos_submission_zip(tmp_path):
     import zipfile
 
     root = _late_object_video(tmp_path / "y")
-    run(["vidcorr", "propagate", "ytvos", "--root", str(root), "--split", "valid", "--checkpoint", "copy-first",
+    data = index(tmp_path / "y.json", "ytvos", root, split="valid")
+    run(["vidcorr", "propagate", "--index", data, "--checkpoint", "copy-first",
          "--out", str(tmp_path / "sub"), "--zip", str(tmp_path / "sub.zip")])
     names = sorted(zipfile.ZipFile(tmp_path / "sub.zip").namelist())
     assert names == [f"Annotations/vid1/{f}.png" for f in ("00000", "00005", "00010", "00015")]

@@ -8,7 +8,7 @@ import cv2
 import pytest
 from PIL import Image
 
-from conftest import shared
+from helpers import shared
 from vidcorr.frames import extract_video, list_videos
 
 

@@ -7,7 +7,7 @@ import csv
 import pytest
 import yaml
 
-from conftest import run
+from helpers import run
 from vidcorr.metrics.summary import summarize
 from vidcorr.metrics.tables import write_csv
 
@@ -17,8 +17,8 @@ def test_summary_collects_headline_metrics(tmp_path):
               [{"Sequence": "global", "J&F-Mean": 0.5, "J-Mean": 0.4, "F-Mean": 0.6},
                {"Sequence": "a_1", "J&F-Mean": 0.9, "J-Mean": 0.9, "F-Mean": 0.9}])
     write_csv(tmp_path / "m/copy-first/vipset.csv", ["Sequence", "mIoU"], [{"Sequence": "global", "mIoU": 0.25}])
-    rows = summarize([tmp_path / "m/lab/davisset.csv", tmp_path / "m/copy-first/vipset.csv"],
-                     tmp_path / "s.csv", tmp_path / "s.png")
+    rows = summarize([("lab", "davisset", tmp_path / "m/lab/davisset.csv"),
+                      ("copy-first", "vipset", tmp_path / "m/copy-first/vipset.csv")], tmp_path / "s.csv", tmp_path / "s.png")
     got = {(r["method"], r["dataset"], r["metric"]): float(r["value"]) for r in csv.DictReader(open(tmp_path / "s.csv"))}
     assert got == {("lab", "davisset", "J&F-Mean"): 0.5, ("lab", "davisset", "J-Mean"): 0.4,
                    ("lab", "davisset", "F-Mean"): 0.6, ("copy-first", "vipset", "mIoU"): 0.25}
@@ -28,7 +28,7 @@ def test_summary_collects_headline_metrics(tmp_path):
 def test_summary_refuses_a_file_without_global_row(tmp_path):
     write_csv(tmp_path / "x/y.csv", ["Sequence", "mIoU"], [{"Sequence": "seq", "mIoU": 0.1}])
     with pytest.raises(ValueError, match="no 'global' row"):
-        summarize([tmp_path / "x/y.csv"], tmp_path / "s.csv")
+        summarize([("x", "y", tmp_path / "x/y.csv")], tmp_path / "s.csv")
 
 
 def test_settings_command_writes_the_section(tmp_path):

@@ -7,8 +7,9 @@ import csv
 import numpy as np
 import pytest
 
-from conftest import run
-from layouts import make_jhmdb, make_vip
+from helpers import index, run
+from vidcorr.datasets import open_dataset
+from helpers.layouts import make_jhmdb, make_vip
 from vidcorr.datasets.masks import write_label
 from vidcorr.metrics import PredictionError, evaluate_jhmdb, evaluate_vip
 from vidcorr.metrics.jhmdb import normalised_errors
@@ -26,9 +27,9 @@ def _vip_preds(tmp_path, parts, change=lambda name, i, p: p):
 
 def test_vip_perfect_and_half_wrong(tmp_path):
     root, parts = make_vip(tmp_path / "VIP")
-    assert evaluate_vip(root, "val", _vip_preds(tmp_path / "a", parts)).miou == 1.0
+    assert evaluate_vip(open_dataset("vip", root, split="val"), _vip_preds(tmp_path / "a", parts)).miou == 1.0
     # Every class-3 pixel predicted as class 4: IoU(3) = 0, IoU(4) = n4 / (n4 + n3), others 1.
-    scores = evaluate_vip(root, "val", _vip_preds(tmp_path / "b", parts, lambda n, i, p: np.where(p == 3, 4, p)))
+    scores = evaluate_vip(open_dataset("vip", root, split="val"), _vip_preds(tmp_path / "b", parts, lambda n, i, p: np.where(p == 3, 4, p)))
     n3, n4 = (parts == 3).sum(), (parts == 4).sum()
     expect = np.ones(20)
     expect[3], expect[4] = 0.0, n4 / (n3 + n4)
@@ -51,7 +52,7 @@ def test_iou_leaves_absent_classes_out():
 def test_vip_bad_predictions(tmp_path, change, message):
     root, parts = make_vip(tmp_path / "VIP")
     with pytest.raises(PredictionError, match=message):
-        evaluate_vip(root, "val", _vip_preds(tmp_path, parts, change))
+        evaluate_vip(open_dataset("vip", root, split="val"), _vip_preds(tmp_path, parts, change))
 
 
 def test_pck_normalises_by_the_joint_box():
@@ -74,15 +75,15 @@ def test_jhmdb_pck_and_cli(tmp_path):
     out = tmp_path / "pred/run/clip_b"
     out.mkdir(parents=True)
     np.save(out / "keypoints.npy", pred)
-    scores = evaluate_jhmdb(root, 1, tmp_path / "pred")
+    scores = evaluate_jhmdb(open_dataset("jhmdb", root, split=1), tmp_path / "pred")
     assert scores.pck(0.1) == pytest.approx(10 / 15) and scores.pck(0.2) == 1.0
-    run(["vidcorr", "evaluate", "jhmdb", "--root", str(root), "--split", "1", "--results", str(tmp_path / "pred"),
-         "--out", str(tmp_path / "pck.csv")])
+    run(["vidcorr", "evaluate", "--index", index(tmp_path / "j.json", "jhmdb", root, split=1),
+         "--results", str(tmp_path / "pred"), "--out", str(tmp_path / "pck.csv")])
     row = next(csv.DictReader(open(tmp_path / "pck.csv")))
     assert row["Sequence"] == "global" and float(row["PCK@0.1"]) == pytest.approx(10 / 15)
     np.save(out / "keypoints.npy", pred[:3])
     with pytest.raises(PredictionError, match=r"sequence run/clip_b: prediction .* has shape \(3, 15, 2\)"):
-        evaluate_jhmdb(root, 1, tmp_path / "pred")
+        evaluate_jhmdb(open_dataset("jhmdb", root, split=1), tmp_path / "pred")
 
 
 def _instances(png, ids, lines):
@@ -96,7 +97,7 @@ def test_vip_instance_ap_on_hand_made_masks(tmp_path):
     Class 1 at thresholds 0.1-0.4: TP, TP, FP -> AP 1; at 0.5-0.9 (IoU must exceed the
     threshold): FP, TP, FP -> recall 0.5 at precision 0.5 -> AP 0.25. Class 2: AP 0. So AP^r_vol =
     mean over thresholds of mean over classes = (4 * 1 + 5 * 0.25) / 9 / 2."""
-    from layouts import H, W
+    from helpers.layouts import H, W
 
     root, parts = make_vip(tmp_path / "VIP")
     gt = np.zeros((H, W), np.uint8)
@@ -115,17 +116,18 @@ def test_vip_instance_ap_on_hand_made_masks(tmp_path):
         p1 = (pred, ["1 1 0.9", "21 1 0.8", "41 1 0.7"]) if name == "videos1" else (empty, [])
         _instances(tmp_path / "pred" / name / "instances" / f"{1:012d}.png", *p1)
     preds = _vip_preds(tmp_path, parts)
-    scores = evaluate_vip(root, "val", preds)
+    scores = evaluate_vip(open_dataset("vip", root, split="val"), preds)
     assert scores.instance_ap[0.4] == {1: 1.0, 2: 0.0} and scores.instance_ap[0.5] == {1: 0.25, 2: 0.0}
     assert scores.ap == pytest.approx((4 * 1 + 5 * 0.25) / 9 / 2)
     out = tmp_path / "vip.csv"
-    run(["vidcorr", "evaluate", "vip", "--root", str(root), "--results", str(preds), "--out", str(out)])
+    run(["vidcorr", "evaluate", "--index", index(tmp_path / "v.json", "vip", root), "--results", str(preds),
+         "--out", str(out)])
     row = next(csv.DictReader(open(out)))
     assert float(row["AP"]) == pytest.approx(scores.ap) and float(row["AP@0.5"]) == pytest.approx(0.125)
     # a missing instance prediction names the file
     (tmp_path / "pred/videos1/instances" / f"{1:012d}.txt").unlink()
     with pytest.raises(PredictionError, match=f"{1:012d}.txt is missing"):
-        evaluate_vip(root, "val", preds)
+        evaluate_vip(open_dataset("vip", root, split="val"), preds)
 
 
 def test_vip_instances_propagate_with_the_parts(tmp_path):
@@ -134,10 +136,11 @@ def test_vip_instances_propagate_with_the_parts(tmp_path):
 
     generate_benchmark(tmp_path / "syn", num_sequences=1, num_frames=4, width=64, height=48, num_objects=2)
     vip = tmp_path / "syn/VIP"
-    run(["vidcorr", "propagate", "vip", "--root", str(vip), "--checkpoint", "copy-first", "--out", str(tmp_path / "p")])
+    data = index(tmp_path / "vip.json", "vip", vip)
+    run(["vidcorr", "propagate", "--index", data, "--checkpoint", "copy-first", "--out", str(tmp_path / "p")])
     got = (tmp_path / "p/synth00/instances/00003.txt").read_text().split("\n")
     first = (vip / "Instance_ids/synth00/00000.txt").read_text().split("\n")
     assert [g.split()[:2] for g in got if g] == [f.split()[:2] for f in first if f]
     assert all(float(g.split()[2]) == 1.0 for g in got if g)  # copy-first carries one-hot labels
-    run(["vidcorr", "evaluate", "vip", "--root", str(vip), "--results", str(tmp_path / "p"), "--out", str(tmp_path / "m.csv")])
+    run(["vidcorr", "evaluate", "--index", data, "--results", str(tmp_path / "p"), "--out", str(tmp_path / "m.csv")])
     assert 0 < float(next(csv.DictReader(open(tmp_path / "m.csv")))["AP"]) < 1

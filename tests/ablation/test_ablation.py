@@ -8,10 +8,10 @@ import re
 import pytest
 import yaml
 
-from conftest import REPO
+from helpers import REPO
 from vidcorr.ablation.aggregate import aggregate, check_paper_file, read_paper_values, read_server_scores
 from vidcorr.ablation.tables import latex, markdown
-from vidcorr.ablation.variants import deep_merge, experiment_runs, named_runs, stage_index
+from vidcorr.plan.runs import deep_merge, experiment_runs, named_runs, stage_index
 from vidcorr.train.config import TrainConfig
 
 PAPER_VALUES = REPO / "workflow/resources/paper_values.csv"
@@ -185,7 +185,7 @@ def _metrics(tmp_path, method, dataset, jf):
     path = tmp_path / "results/metrics" / method / f"{dataset}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"Sequence,J&F-Mean,J-Mean,F-Mean\nglobal,{jf},{jf + 0.02},{jf - 0.02}\nseq_1,0.1,0.1,0.1\n")
-    return path
+    return method, dataset, path
 
 
 def test_aggregation_of_synthetic_metric_files(tmp_path):
@@ -230,7 +230,7 @@ def test_a_missing_seed_is_an_error(tmp_path):
 
 def test_main_tables_show_ours_among_the_peers_and_youtube_vos_waits_for_the_server(tmp_path):
     files = [_metrics(tmp_path, "full-s0", "davis", 0.70)]
-    zips = [tmp_path / "results/submissions/full-s0/yt.zip"]
+    zips = [("full-s0", "yt", tmp_path / "results/submissions/full-s0/yt.zip")]
     paper_csv = tmp_path / "paper.csv"
     paper_csv.write_text(
         "paper,table,row,role,dataset,metric,value,source,note\n"
@@ -252,10 +252,10 @@ def test_main_tables_show_ours_among_the_peers_and_youtube_vos_waits_for_the_ser
         ("STM", "davis", "J&F-Mean", "peer")]
     assert rows[0]["value"] == "" and rows[0]["paper_value"] == pytest.approx(0.655) and rows[0]["diff"] == ""
     waiting = rows[5]
-    assert waiting["value"] == "" and waiting["submission"] == str(zips[0]) and waiting["paper_value"] == pytest.approx(0.693)
+    assert waiting["value"] == "" and waiting["submission"] == str(zips[0][2]) and waiting["paper_value"] == pytest.approx(0.693)
     md = markdown("main", "main", rows)
     assert "| MAST | – (65.5) | – (64.2) |" in md and "| Liir * | 70.0 (72.1) | server (69.3) |" in md
-    assert f"- Liir: `{zips[0]}`" in md and rows[-1]["paper_note"] == "supervised"
+    assert f"- Liir: `{zips[0][2]}`" in md and rows[-1]["paper_note"] == "supervised"
     # the server's numbers, pasted back in percent, fill the row
     server_csv = tmp_path / "server.csv"
     server_csv.write_text("method,dataset,metric,value\nfull-s0,yt,Overall,68.2\n")
@@ -308,7 +308,8 @@ def test_a_stage_job_is_given_only_its_overrides():
 
 
 def test_learning_curve_points_are_epoch_checkpoints_across_stages(tmp_path):
-    from vidcorr.ablation.learning_curve import curve_points, write_learning_curve
+    from vidcorr.ablation.learning_curve import write_learning_curve
+    from vidcorr.plan.curve import curve_points
 
     spec = {"datasets": ["d"], "warmup": {"epochs": 2, "steps_per_epoch": 50},
             "inter": {"epochs": 2, "steps_per_epoch": 100, "bank_frames": 8}}

@@ -8,12 +8,13 @@ import shutil
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
-from conftest import REPO, run
-from layouts import make_davis, make_jhmdb, make_vip, make_ytvos
-from test_frames_bad_input import _write_clip
+from helpers import REPO, run
+from helpers.layouts import make_davis, make_jhmdb, make_vip, make_ytvos, two_objects
+from helpers.clips import write_clip
 
 SNAKEFILE = str(REPO / "Snakefile")
 
@@ -178,7 +179,7 @@ def test_ci_config_builds_everything_then_a_second_run_does_nothing(tmp_path):
 def _video_config(tmp_path, skip, good="good", broken="broken", folder="videos"):
     videos = tmp_path / folder
     videos.mkdir()
-    _write_clip(videos / f"{good}.mp4", n=8, faststart=True)
+    write_clip(videos / f"{good}.mp4", n=8, faststart=True)
     (videos / f"{broken}.avi").write_bytes(b"RIFF" + b"\x00" * 400)
     cfg = {"seed": 0, "roots": {"mine": str(videos)}, "datasets": {"mine": {"type": "videos"}},
            "frames": {"fps": None, "short_side": None, "jpeg_quality": 90, "skip_bad_videos": skip},
@@ -220,3 +221,24 @@ def test_names_with_spaces_and_accents_pass_every_rule(tmp_path):
     rows = list(csv.DictReader(open(work / "results/index/mine.skipped.tsv"), delimiter="\t"))
     assert [r["video"] for r in rows] == ["bad ö"]
     assert sorted(p.name for p in (work / "logs/frames/mine").iterdir()) == ["bad ö.log", "clip ä 1.log"]
+
+
+def test_every_stage_reads_a_dataset_at_its_configured_resolution(tmp_path):
+    """`options.resolution` reached the index but not propagation or evaluation, which read 480p:
+    here 480p holds masks that move and Full-Resolution masks that do not, so copy-first scores 1.0
+    only when both stages read Full-Resolution."""
+    moving = [two_objects(), np.where(two_objects() == 2, 0, two_objects()), np.zeros_like(two_objects())]
+    root = make_davis(tmp_path / "d", moving)
+    still = make_davis(tmp_path / "still")
+    for kind in ("JPEGImages", "Annotations"):
+        shutil.move(str(still / kind / "480p"), str(root / kind / "Full-Resolution"))
+    cfg = {"seed": 0, "roots": {"hd": str(root)},
+           "datasets": {"hd": {"type": "davis", "options": {"split": "val", "resolution": "Full-Resolution"}}},
+           "frames": {"fps": None, "short_side": None, "jpeg_quality": 90, "skip_bad_videos": False},
+           **{k: yaml.safe_load((REPO / "config.yaml").read_text())[k] for k in ("synthetic", "propagation")},
+           "evaluation": {"methods": {"copy-first": "copy-first"}, "datasets": ["hd"]}, "training": {"runs": {}}}
+    path = tmp_path / "hd.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    snakemake(tmp_path / "work", "results/metrics/copy-first/hd.csv", "--configfile", str(path))
+    row = next(csv.DictReader(open(tmp_path / "work/results/metrics/copy-first/hd.csv")))
+    assert row["Sequence"] == "global" and float(row["J&F-Mean"]) == 1.0

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import av
 import numpy as np
 import pytest
 
-from conftest import run
+from helpers import run
+from helpers.clips import write_clip
 from vidcorr.frames import VideoDecodeError, extract_video
-
-
-def _write_clip(path, n=30, faststart=False, codec="mpeg4"):
-    opts = {"movflags": "faststart"} if faststart else {}
-    with av.open(str(path), "w", options=opts) as out:
-        s = out.add_stream(codec, rate=10)
-        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
-        rng = np.random.default_rng(0)
-        for i in range(n):
-            img = rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)
-            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                out.mux(p)
-        for p in s.encode():
-            out.mux(p)
-    return path
 
 
 def _truncate(path, frac):
@@ -38,15 +23,15 @@ def _broken(tmp_path):
     garbage.write_bytes(np.random.default_rng(1).integers(0, 255, 5000, dtype=np.uint8).tobytes())
     text = tmp_path / "notes.avi"
     text.write_text("this is not a video\n" * 50)
-    moov_end = _truncate(_write_clip(tmp_path / "moov_end.mp4"), 0.6)
-    moov_front = _truncate(_write_clip(tmp_path / "moov_front.mp4", faststart=True), 0.6)
-    avi = _truncate(_write_clip(tmp_path / "cut.avi"), 0.6)
+    moov_end = _truncate(write_clip(tmp_path / "moov_end.mp4"), 0.6)
+    moov_front = _truncate(write_clip(tmp_path / "moov_front.mp4", faststart=True), 0.6)
+    avi = _truncate(write_clip(tmp_path / "cut.avi"), 0.6)
     return {empty: "empty", garbage: "not a readable", text: "not a readable",
             moov_end: "not a readable", moov_front: "truncated", avi: "truncated"}
 
 
 def test_good_generated_clip_extracts(tmp_path):
-    clip = _write_clip(tmp_path / "ok.mp4", n=12, faststart=True)
+    clip = write_clip(tmp_path / "ok.mp4", n=12, faststart=True)
     assert extract_video(clip, tmp_path / "ok")["num_frames"] == 12
 
 
@@ -87,7 +72,7 @@ REAL_CLIPS = ["carphone_pristine.mp4", "mmaction2_test.avi", "ntu_S001C001P001R0
 @pytest.mark.parametrize("name", REAL_CLIPS)
 def test_one_flipped_byte_in_a_real_clip_is_an_error(tmp_path, name):
     """FFmpeg conceals bitstream errors unless told not to; the damaged clip must not extract."""
-    from conftest import shared
+    from helpers import shared
 
     clean = shared("videos", name)
     data = bytearray(clean.read_bytes())

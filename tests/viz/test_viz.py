@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from conftest import run
-from layouts import make_davis, two_objects
+from helpers import index, run
+from helpers.layouts import make_davis, two_objects
 from vidcorr.datasets.masks import davis_palette
 from vidcorr.viz import mask_overlay
 
@@ -23,8 +23,8 @@ def test_mask_overlay_tints_only_labelled_pixels():
 
 
 def test_preview_command_writes_a_strip(tmp_path):
-    root = make_davis(tmp_path / "d")
-    run(["vidcorr", "preview", "--type", "davis", "--root", str(root), "--out", str(tmp_path / "p.png"), "--frames", "3"])
+    data = index(tmp_path / "d.json", "davis", make_davis(tmp_path / "d"))
+    run(["vidcorr", "preview", "--index", data, "--out", str(tmp_path / "p.png"), "--frames", "3"])
     strip = np.asarray(Image.open(tmp_path / "p.png"))
     assert strip.shape == (12, 3 * 16 + 2 * 4, 3)
     assert (strip[3, 5] != 0).any()  # object 1 tinted over a black frame

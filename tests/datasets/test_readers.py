@@ -7,8 +7,8 @@ import pytest
 import scipy.io
 from PIL import Image
 
-from conftest import shared
-from layouts import make_davis, make_jhmdb, make_vip, make_ytvos, two_objects
+from helpers import shared
+from helpers.layouts import make_davis, make_jhmdb, make_vip, make_ytvos, two_objects
 from vidcorr.datasets import DatasetLayoutError, open_dataset
 from vidcorr.datasets.masks import davis_palette, read_label, write_label
 
@@ -158,7 +158,7 @@ def test_sequences_and_exclude_hold_out_dev_sequences(tmp_path, synthetic_root):
     pred.mkdir(parents=True)
     for png in gt.glob("*.png"):
         (pred / png.name).write_bytes(png.read_bytes())
-    scores = evaluate_davis(root, "val", tmp_path / "pred", sequences=[names[1]])
+    scores = evaluate_davis(open_dataset("davis", root, sequences=[names[1]]), tmp_path / "pred")
     assert [s.name for s in scores.sequences] == [names[1]] and scores.global_scores["J&F-Mean"] == 1.0
 
 
@@ -166,7 +166,7 @@ def test_the_dev_config_holds_out_five_train20_sequences():
     """workflow/configs/cpu_dev.yaml trains on 15 train20 sequences and scores the other 5."""
     import yaml
 
-    from conftest import REPO
+    from helpers import REPO
 
     root = shared("davis2016-train20")
     datasets = yaml.safe_load((REPO / "workflow/configs/cpu_dev.yaml").read_text())["datasets"]
@@ -178,7 +178,7 @@ def test_the_dev_config_holds_out_five_train20_sequences():
 
 def test_youtube_vos_all_frames_reads_the_full_videos_with_the_sparse_annotations(tmp_path):
     """MAST's training frames: <split>_all_frames/JPEGImages, annotations still from <split>."""
-    from layouts import frame
+    from helpers.layouts import frame
 
     root = make_ytvos(tmp_path / "ytvos", split="train")
     for i in range(16):
@@ -213,12 +213,12 @@ def test_an_empty_split_is_an_error_naming_its_list(tmp_path):
         open_dataset("ytvos", ytvos)
 
 
-def test_evaluating_an_empty_split_fails_and_writes_nothing(tmp_path):
-    from conftest import run
+def test_indexing_an_empty_split_fails_and_writes_nothing(tmp_path):
+    from helpers import run
 
     davis = make_davis(tmp_path / "d")
     (davis / "ImageSets/2017/val.txt").write_text("")
-    out = tmp_path / "scores.csv"
-    proc = run(["vidcorr", "evaluate", "davis", "--davis-root", str(davis), "--split", "val", "--results",
-                str(tmp_path), "--out", str(out)], check=False)
+    out = tmp_path / "index.json"
+    proc = run(["vidcorr", "index", "--type", "davis", "--root", str(davis), "--options", '{"split": "val"}',
+                "--out", str(out)], check=False)
     assert proc.returncode == 1 and "val.txt: lists no sequence" in proc.stderr and not out.exists()

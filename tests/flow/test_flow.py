@@ -9,7 +9,7 @@ import h5py
 import numpy as np
 import pytest
 import torch
-from conftest import run
+from helpers import run
 from PIL import Image
 
 from vidcorr.flow import (

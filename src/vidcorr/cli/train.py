@@ -1,0 +1,34 @@
+"""`vidcorr train`: one training stage (warm-up, inter-video or MER)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..sections import read_section
+
+
+def _train(args) -> int:
+    from ..train.config import TrainConfig
+    from ..train.loop import train
+
+    settings = read_section(args.config, "train", "training config")
+    cfg = TrainConfig.from_dict({**settings, **({"stage": args.stage} if args.stage else {})})
+    if args.init and not Path(args.init).is_file():
+        raise FileNotFoundError(f"initial checkpoint {args.init} does not exist; train the previous stage first")
+    final = train(cfg, args.data, args.out, init=args.init, device=args.device, flow=args.flow)
+    print(f"{cfg.stage} stage done -> {final}")
+    return 0
+
+
+def add_commands(sub) -> None:
+    from ..train.config import STAGES
+
+    tr = sub.add_parser("train", help="train one stage (warm-up, inter-video or MER); resumes from <out>/last.pt")
+    tr.add_argument("--config", default=None, help="YAML with the stage's settings (a `train:` section or flat)")
+    tr.add_argument("--stage", choices=STAGES, default=None, help="overrides the config's stage")
+    tr.add_argument("--data", nargs="+", required=True, help="dataset index JSONs (results/index/<dataset>.json)")
+    tr.add_argument("--out", required=True, help="run folder: epoch_NNN.pt, last.pt, final.pt, log.csv, curve.png, tb/")
+    tr.add_argument("--init", default=None, help="start from this checkpoint (the previous stage's final.pt)")
+    tr.add_argument("--flow", nargs="+", default=None, help="(mer with flow fusion) results/flow/<dataset>/index.json")
+    tr.add_argument("--device", default="auto")
+    tr.set_defaults(func=_train)

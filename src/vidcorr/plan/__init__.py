@@ -1,0 +1,162 @@
+"""What a pipeline config asks for, planned once: the training runs and their content-keyed
+stages, the methods and the datasets they are propagated and scored on, each run's propagation
+settings, the learning curve's points, the ablation manifest and every result's path.
+
+The workflow's rules and input functions ask a Plan; the package holds no other copy of it.
+"""
+
+from __future__ import annotations
+
+from ..datasets import READERS
+from ..inference.features import BASELINES
+from ..provenance import config_hash
+from . import paths
+from .curve import CurvePoint, curve_points
+from .runs import Run, Stage, deep_merge, experiment_runs, named_runs, stage_index
+
+FLOW_DEFAULTS = {"datasets": [], "compute": {}, "validation": None}  # no flow section: no flow stage
+
+
+class Plan:
+    def __init__(self, config: dict):
+        self.config = config
+        self.runs: dict[str, Run] = {}
+        for run in named_runs(config["training"]["runs"]) + experiment_runs(config.get("experiments")):
+            if run.name in self.runs or run.name in config["evaluation"]["methods"] or run.name in BASELINES:
+                raise ValueError(f"run name {run.name!r} (training.runs or experiments.variants) is used twice")
+            self.runs[run.name] = run
+        self.stages: dict[str, Stage] = stage_index(list(self.runs.values()))
+        self.curve_points, self.curve_baselines = self._curve()
+        self.curve_methods = {p.method: p for p in self.curve_points if p.final_of is None}  # the others are runs
+
+    # datasets
+    def scorer(self, dataset: str) -> str | None:
+        """The metric a dataset is scored with (its reader's `scorer`); None for raw videos."""
+        kind = self.config["datasets"][dataset]["type"]
+        return READERS[kind].scorer if kind in READERS else None
+
+    def scored_locally(self, dataset: str) -> bool:
+        return self.scorer(dataset) not in (None, "server")
+
+    def propagated_dataset(self, name: str) -> str:
+        """The dataset whose propagation `name` is scored on: its `subset_of`, or itself."""
+        return self.config["datasets"][name].get("subset_of", name)
+
+    def flow(self) -> dict:
+        """The `flow:` section with its defaults (no dataset, OpenCV DIS, no validation)."""
+        return {**FLOW_DEFAULTS, **self.config.get("flow", {})}
+
+    def flow_validation_methods(self) -> list[dict]:
+        """The validated backends, each with the stored files' quantisation and gaps."""
+        compute, val = self.flow()["compute"], self.flow()["validation"]
+        kept = {k: compute[k] for k in ("gaps", "dtype", "steps_per_pixel") if k in compute}
+        return [{**kept, **m} for m in val["methods"]]
+
+    # methods
+    def methods(self) -> dict[str, str]:
+        """Method name -> checkpoint: the configured ones, every training and experiment run, and
+        the learning curve's epoch checkpoints."""
+        return {**self.config["evaluation"]["methods"], **{n: r.checkpoint for n, r in self.runs.items()},
+                **{n: p.checkpoint for n, p in self.curve_methods.items()}}
+
+    def reported_methods(self) -> list[str]:
+        """Methods propagated on evaluation.datasets: the configured ones and the named training runs."""
+        return [m for m in self.methods()
+                if m not in self.curve_methods and (m not in self.runs or self.runs[m].variant is None)]
+
+    def checkpoint_file(self, method: str) -> str | None:
+        """The file a method's propagation reads (the stage's final.pt for a curve point, whose
+        epoch checkpoint is there once its stage has finished); None for the baselines."""
+        if method in self.curve_methods:
+            return paths.checkpoint(self.curve_methods[method].key)
+        ckpt = self.methods()[method]
+        return None if ckpt in BASELINES else ckpt
+
+    def propagation_settings(self, method: str) -> dict:
+        """The propagation section, with a run's overrides (for an experiment: the experiments'
+        and then the variant's)."""
+        run = self.runs.get(self.curve_methods[method].run if method in self.curve_methods else method)
+        if run is None:
+            return self.config["propagation"]
+        base = self.config["experiments"].get("propagation", {}) if run.variant is not None else {}
+        return deep_merge(deep_merge(self.config["propagation"], base), run.propagation)
+
+    def scored(self) -> list[tuple[str, str]]:
+        """(method, dataset) pairs of the main results that get metrics."""
+        return [(m, d) for m in self.reported_methods() for d in self.config["evaluation"]["datasets"]
+                if self.scored_locally(d)]
+
+    # learning curve
+    def _curve(self) -> tuple[list[CurvePoint], list[str]]:
+        spec = self.config.get("learning_curve")
+        if not spec:
+            return [], []
+        for name in spec["runs"]:
+            if name not in self.runs or self.runs[name].variant is not None:
+                raise ValueError(f"config key learning_curve.runs lists {name!r}, which is not in training.runs")
+        named = [r for r in self.runs.values() if r.variant is None]
+        points = [p for name in spec["runs"] for p in curve_points(self.runs[name], spec["steps"], named)]
+        return points, spec.get("baselines", list(BASELINES))
+
+    # experiments
+    def experiment_runs(self) -> list[Run]:
+        return [r for r in self.runs.values() if r.variant is not None]
+
+    def ablation_tables(self) -> dict[str, dict]:
+        """Table id -> caption and the datasets it is scored on (its own, else experiments.datasets)."""
+        exp = self.config["experiments"]
+        out = {}
+        for t, spec in exp["tables"].items():
+            spec = spec if isinstance(spec, dict) else {"caption": spec}
+            out[t] = {"caption": spec["caption"], "datasets": spec.get("datasets", exp["datasets"])}
+        return out
+
+    def run_datasets(self, run: Run) -> list[str]:
+        """The datasets a run is scored on: those of every table it fills, in table order."""
+        tables = self.ablation_tables()
+        return list(dict.fromkeys(d for t in run.tables for d in tables[t]["datasets"]))
+
+    def ablation_scored(self) -> list[tuple[str, str]]:
+        """(run, dataset) pairs of the experiments scored here."""
+        return [(r.name, d) for r in self.experiment_runs() for d in self.run_datasets(r) if self.scored_locally(d)]
+
+    def ablation_submitted(self) -> list[tuple[str, str]]:
+        """(run, dataset) pairs whose propagation the challenge server scores."""
+        return [(r.name, d) for r in self.experiment_runs() for d in self.run_datasets(r)
+                if self.scorer(d) == "server"]
+
+    def ablation_manifest(self) -> dict:
+        """What the aggregation needs to know about the experiments (tables, rows, runs)."""
+        exp = self.config["experiments"]
+        tables = {t: {**spec, "rows": []} for t, spec in self.ablation_tables().items()}
+        for run in self.experiment_runs():
+            for t, row in run.tables.items():
+                if row not in tables[t]["rows"]:
+                    tables[t]["rows"].append(row)
+        runs = [{"name": r.name, "variant": r.variant, "seed": r.seed, "tables": r.tables, "checkpoint": r.checkpoint,
+                 "config_hash": config_hash({"stages": [s.key for s in r.stages],
+                                             "propagation": self.propagation_settings(r.name)})}
+                for r in self.experiment_runs()]
+        return {"tables": tables, "runs": runs, "paper_datasets": exp.get("paper_datasets", {})}
+
+    # the default target
+    def targets(self) -> list[str]:
+        cfg = self.config
+        targets = [f"{paths.RESULTS}/{kind}/{name}.{ext}" for name in cfg["datasets"]
+                   for kind, ext in (("index", "json"), ("figures/preview", "png"))]
+        targets += [paths.propagation(m, d) for m in self.reported_methods()
+                    for d in dict.fromkeys(map(self.propagated_dataset, cfg["evaluation"]["datasets"]))]
+        if self.scored():
+            targets += [f"{paths.RESULTS}/metrics/summary.csv", f"{paths.RESULTS}/figures/metrics.png"]
+        for name in self.flow()["datasets"]:
+            targets += [paths.flow_index(name), f"{paths.RESULTS}/figures/flow/{name}.png"]
+        if cfg.get("experiments"):
+            targets.append(f"{paths.RESULTS}/ablation.csv")
+        if self.curve_points:
+            targets.append(f"{paths.RESULTS}/learning_curve.csv")
+        if self.flow()["validation"]:
+            targets.append(f"{paths.RESULTS}/flow/{self.flow()['validation']['dataset']}/epe.csv")
+        return targets
+
+
+__all__ = ["Plan", "Run", "Stage", "CurvePoint", "deep_merge", "paths"]

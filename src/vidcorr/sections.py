@@ -1,0 +1,23 @@
+"""One loader for the YAML settings files jobs read: a file holds one section (`train:`,
+`propagation:`, ...), written by `vidcorr settings`, or the section's keys at top level."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+
+def read_section(path: str | os.PathLike | None, section: str, what: str):
+    """The `section` of the YAML file at `path`, or the whole file when it has no such key;
+    nothing ({}) when no path is given. `what` names the file in the error."""
+    if not path:
+        return {}
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"{what} {p} does not exist")
+    data = yaml.safe_load(p.read_text())
+    if data is None:
+        return {}
+    return data.get(section, data) if isinstance(data, dict) else data
