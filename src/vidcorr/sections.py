@@ -1,5 +1,5 @@
-"""One loader for the YAML settings files jobs read: a file holds one section (`train:`,
-`propagation:`, ...), written by `vidcorr settings`, or the section's keys at top level."""
+"""The YAML settings files jobs read: a file holds one section (`train:`, `propagation:`, ...),
+as `vidcorr settings` writes it, or the section's keys at top level."""
 
 from __future__ import annotations
 
@@ -21,3 +21,10 @@ def read_section(path: str | os.PathLike | None, section: str, what: str):
     if data is None:
         return {}
     return data.get(section, data) if isinstance(data, dict) else data
+
+
+def write_section(path: str | os.PathLike, section: str, value) -> None:
+    """Write {section: value} as YAML (keys sorted, so the same settings give the same file)."""
+    from .atomic import write_text
+
+    write_text(path, yaml.safe_dump({section: value}, sort_keys=True))

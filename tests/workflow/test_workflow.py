@@ -63,6 +63,8 @@ def test_default_dry_run_resolves_the_ablation_dag(tmp_path):
       "datasets": {**yaml.safe_load((REPO / "config.yaml").read_text())["datasets"],
                    "part": {"type": "davis", "subset_of": "synthetic_vip", "options": {"sequences": ["synth00"]}}}},
      "config key datasets.part.subset_of: 'synthetic_vip' must be another davis dataset"),
+    ({"datasets": {**yaml.safe_load((REPO / "config.yaml").read_text())["datasets"], "synthetic": {"type": "davsi"}}},
+     "config key datasets.synthetic.type: 'davsi' is not a dataset type"),
 ])
 def test_config_errors_name_the_key(tmp_path, change, key):
     proc = snakemake(tmp_path, "-n", "--configfile", str(_config(tmp_path, **change)), check=False)

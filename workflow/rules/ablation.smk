@@ -16,9 +16,6 @@ rule ablation_manifest:
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=200,
-        runtime=5,
     shell:
         "vidcorr settings --section manifest --json {params.manifest:q} --out {output:q} > {log:q} 2>&1"
 
@@ -35,9 +32,6 @@ rule submission_zip:
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=500,
-        runtime=15,
     shell:
         "vidcorr zip-submission --results {input:q} --out {output:q} > {log:q} 2>&1"
 
@@ -69,9 +63,6 @@ rule ablation:
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=2000,
-        runtime=15,
     shell:
         "vidcorr ablation {params.metrics} {params.submissions} {params.server}"
         " --manifest {input.manifest:q} --paper {input.paper:q} --out {output.table:q}"

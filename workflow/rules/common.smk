@@ -13,6 +13,7 @@ from vidcorr.datasets.embedded import EMBEDDED_PREFIX, resolve_root
 from vidcorr.frames import list_videos
 from vidcorr.plan import Plan, paths
 from vidcorr.settings_schema import SCHEMA_PATH
+from vidcorr.train.config import STAGES
 
 min_version("9.0")
 
@@ -146,7 +147,7 @@ _check_experiments()
 wildcard_constraints:
     method="[^/]+",
     dataset="[^/]+",
-    key="(warmup|inter|mer)-[0-9a-f]{12}",
+    key=f"({'|'.join(STAGES)})-[0-9a-f]{{12}}",
     video=".+",
 
 

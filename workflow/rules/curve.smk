@@ -21,9 +21,6 @@ rule learning_curve:
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=1000,
-        runtime=10,
     shell:
         "vidcorr learning-curve {params.points} {params.baselines} --title {params.title}"
         " --out {output.table:q} --plot {output.plot:q} > {log:q} 2>&1"

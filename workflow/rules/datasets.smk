@@ -17,9 +17,6 @@ checkpoint index_dataset:
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=1000,
-        runtime=10,
     shell:
         "vidcorr index {params.args} --out {output.index:q} --skipped {output.skipped:q} > {log:q} 2>&1"
 
@@ -41,8 +38,5 @@ rule preview_dataset:
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=1000,
-        runtime=10,
     shell:
         "vidcorr preview --index {input.index:q} --out {output:q} > {log:q} 2>&1"

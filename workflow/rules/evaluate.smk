@@ -15,9 +15,6 @@ rule evaluate:
     threads: 2
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=2000,
-        runtime=30,
     shell:
         "vidcorr evaluate --index {input.index:q} --results {input.results:q} --out {output.table:q}"
         " --workers {threads} > {log:q} 2>&1"
@@ -38,8 +35,5 @@ rule metrics_summary:
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=1000,
-        runtime=10,
     shell:
         "vidcorr summarize {params.tables} --out {output.table:q} --plot {output.plot:q} > {log:q} 2>&1"

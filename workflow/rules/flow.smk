@@ -14,9 +14,6 @@ rule flow_settings:
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=200,
-        runtime=5,
     shell:
         "vidcorr settings --section flow --json {params.settings:q} --out {output:q} > {log:q} 2>&1"
 
@@ -34,9 +31,6 @@ rule flow_video:
     threads: 2
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=4000,
-        runtime=120,
     shell:
         "vidcorr flow compute --index {input.index:q} --video {wildcards.video:q} --config {input.settings:q}"
         " --out {output:q} > {log:q} 2>&1"
@@ -54,9 +48,6 @@ rule flow_index:
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=1000,
-        runtime=10,
     shell:
         "vidcorr flow index {input:q} --dataset {wildcards.dataset:q} --out {output:q} > {log:q} 2>&1"
 
@@ -79,9 +70,6 @@ rule flow_picture:
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=1000,
-        runtime=10,
     shell:
         "vidcorr flow picture --flow-index {input.flow:q} --data-index {input.data:q} --out {output:q} > {log:q} 2>&1"
 
@@ -98,9 +86,6 @@ rule flow_validation_settings:
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=200,
-        runtime=5,
     shell:
         "vidcorr settings --section flow_validation --json {params.settings:q} --out {output:q} > {log:q} 2>&1"
 
@@ -120,8 +105,5 @@ rule flow_epe:
     threads: 2
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=4000,
-        runtime=60,
     shell:
         "vidcorr flow epe --root {params.root:q} --config {input.settings:q} --out {output:q} > {log:q} 2>&1"

@@ -18,9 +18,6 @@ rule extract_frames:
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=2000,
-        runtime=30,
     shell:
         "vidcorr frames --video {input:q} --out {output:q} {params.fps} {params.short_side}"
         " --jpeg-quality {params.quality} {params.skip} > {log:q} 2>&1"

@@ -13,9 +13,6 @@ rule propagation_settings:
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=200,
-        runtime=5,
     shell:
         "vidcorr settings --section propagation --json {params.settings:q} --out {output:q} > {log:q} 2>&1"
 
@@ -42,9 +39,6 @@ rule propagate:
     threads: 2
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=6000,
-        runtime=240,
     shell:
         "vidcorr propagate --index {input.index:q} --checkpoint {params.checkpoint:q} --config {input.settings:q}"
         " --out {output.results:q} --overlays {output.overlays:q} > {log:q} 2>&1"

@@ -13,9 +13,6 @@ rule synthetic_benchmark:
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=2000,
-        runtime=30,
     shell:
         "vidcorr synth --out {output:q} --seed {params.s[seed]} --sequences {params.s[num_sequences]}"
         " --frames {params.s[num_frames]} --width {params.s[width]} --height {params.s[height]}"

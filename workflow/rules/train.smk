@@ -18,9 +18,6 @@ rule train_settings:
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=200,
-        runtime=5,
     shell:
         "vidcorr settings --section train --json {params.settings:q} --out {output:q} > {log:q} 2>&1"
 
@@ -51,9 +48,6 @@ rule train_stage:
     threads: 2
     conda:
         "../../envs/vidcorr.yaml"
-    resources:
-        mem_mb=8000,
-        runtime=1440,
     shell:
         "vidcorr train --config {input.settings:q} --data {input.data:q} {params.flow} {params.init}"
         " --out {params.out:q} > {log:q} 2>&1"

@@ -27,11 +27,9 @@ def _preview(args) -> int:
 
 def _settings(args) -> int:
     """Write one config section (given as JSON) as a YAML file that the jobs' --config reads."""
-    import yaml
+    from ..sections import write_section
 
-    from ..atomic import write_text
-
-    write_text(args.out, yaml.safe_dump({args.section: json.loads(args.json)}, sort_keys=True))
+    write_section(args.out, args.section, json.loads(args.json))
     print(f"wrote {args.out}")
     return 0
 

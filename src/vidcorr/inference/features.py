@@ -15,8 +15,6 @@ import torch.nn.functional as F
 from ..colour import lab_tensor
 from ..model import load_encoder
 
-STRIDE = 4
-
 
 def feature_size(height: int, width: int) -> tuple[int, int]:
     """Feature map size of the stride-4 encoder for an input of this size."""

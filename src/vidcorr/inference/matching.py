@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from ..model.compactness import peak_mixture
+from ..model.windows import grid_coords, tile_window_mask
 from .config import PropagationConfig
 
 
@@ -48,8 +49,7 @@ def _global(query, keys, labels, cfg, radii) -> torch.Tensor:
     q = query.reshape(d, n).t()
     k = keys.reshape(m, d, n)
     lab = labels.reshape(m, c, n).permute(0, 2, 1).unsqueeze(0)  # (1, M, N, C)
-    ys, xs = torch.meshgrid(torch.arange(h, device=query.device), torch.arange(w, device=query.device), indexing="ij")
-    coords = torch.stack([xs.reshape(-1), ys.reshape(-1)], -1).float()
+    coords = grid_coords(h, w, query.device)
     per_query = m * n * (1 + (cfg.compactness_k if cfg.compactness else 0))
     chunk = max(1, cfg.chunk_elements // per_query)
     out = torch.empty(n, c, device=query.device)
@@ -63,17 +63,6 @@ def _global(query, keys, labels, cfg, radii) -> torch.Tensor:
                 logits[:, i].masked_fill_(apart > r, float("-inf"))
         out[s: s + chunk] = _aggregate(logits.unsqueeze(0), lab, coords, cfg)[0]
     return out.t().reshape(c, h, w)
-
-
-def _window_mask(t: int, r: int, within: int, device) -> torch.Tensor:
-    """(T*T, S*S), S = T + 2r: True where a key-tile position lies within `within` of the
-    query-tile position on both axes."""
-    s = t + 2 * r
-    qy, qx = torch.meshgrid(torch.arange(t, device=device), torch.arange(t, device=device), indexing="ij")
-    ky, kx = torch.meshgrid(torch.arange(s, device=device), torch.arange(s, device=device), indexing="ij")
-    dy = ky.reshape(1, -1) - r - qy.reshape(-1, 1)
-    dx = kx.reshape(1, -1) - r - qx.reshape(-1, 1)
-    return (dy.abs() <= within) & (dx.abs() <= within)
 
 
 def _windowed(query, keys, labels, cfg, radii) -> torch.Tensor:
@@ -90,10 +79,9 @@ def _windowed(query, keys, labels, cfg, radii) -> torch.Tensor:
     k = F.pad(keys, pad)
     lab = F.pad(labels, pad)
     valid = F.pad(torch.ones(h, w, dtype=torch.bool, device=dev), pad)
-    masks = {ri: _window_mask(t, r, ri, dev) for ri in set(radii)}
+    masks = {ri: tile_window_mask(t, r, ri, dev) for ri in set(radii)}
     window = torch.stack([masks[ri] for ri in radii], 1).view(1, t * t, m, s * s)
-    ys, xs = torch.meshgrid(torch.arange(s, device=dev), torch.arange(s, device=dev), indexing="ij")
-    coords = torch.stack([xs.reshape(-1), ys.reshape(-1)], -1).float()
+    coords = grid_coords(s, s, dev)
     out = torch.empty(nty, ntx, t * t, c, device=dev)
     for ty in range(nty):
         rows = slice(ty * t, ty * t + s)

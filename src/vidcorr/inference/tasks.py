@@ -24,8 +24,8 @@ from ..atomic import atomic_dir, atomic_file, write_json
 from ..datasets.base import DatasetReader, Sequence
 from ..datasets.masks import write_label
 from ..datasets.vip import read_instances, write_instances
+from ..model.encoder import STRIDE
 from ..provenance import record, sha256_file
-from .features import STRIDE
 from .labels import decode_ids, decode_keypoints, heatmaps, one_hot
 from .propagator import Propagator
 

@@ -54,8 +54,9 @@ def voc_ap(recall: np.ndarray, precision: np.ndarray) -> float:
 
 
 def instance_ap(matches: list[tuple[int, float, float]], counts: dict[int, int],
-                categories=range(1, 20)) -> dict[float, dict[int, float]]:
-    """Pooled over frames: threshold -> category -> AP (categories with ground truth only)."""
+                categories) -> dict[float, dict[int, float]]:
+    """Pooled over frames: threshold -> category -> AP of each of `categories` (the part classes
+    but background) that has ground truth."""
     out: dict[float, dict[int, float]] = {}
     for thr in THRESHOLDS:
         per_class = {}

@@ -22,8 +22,11 @@ def _layer(in_ch: int, out_ch: int, stride: int) -> nn.Sequential:
     return nn.Sequential(BasicBlock(in_ch, out_ch, stride, down), BasicBlock(out_ch, out_ch))
 
 
+STRIDE = 4  # input pixels per feature cell; propagation's Lab baseline pools over the same cells
+
+
 class ResNet18Stride4(nn.Module):
-    stride = 4
+    stride = STRIDE
     out_channels = 256
 
     def __init__(self, in_channels: int = 3, position: str = "none", position_size: tuple[int, int] = (64, 64),

@@ -20,8 +20,9 @@ KINDS = ("none", "2dspe", "1dape", "2dape")
 MODULATIONS = ("none", "shuffle", "shift")
 
 
-def sinusoid_2d(channels: int, h: int, w: int) -> torch.Tensor:
-    """(C, H, W) sine/cosine encoding: the first C/2 channels encode x, the other C/2 encode y."""
+def sinusoid_2d(channels: int, h: int, w: int, y_first: bool = False) -> torch.Tensor:
+    """(C, H, W) sine/cosine encoding: the first C/2 channels encode x, the other C/2 y (or y
+    first: the VEN's order, Eq. 9). The one 2-D sinusoid of the package."""
     if channels % 4:
         raise ValueError("a 2D sinusoidal encoding needs a channel count divisible by 4")
     half = channels // 2
@@ -31,7 +32,8 @@ def sinusoid_2d(channels: int, h: int, w: int) -> torch.Tensor:
         pos = torch.arange(n, dtype=torch.float32)[:, None] * freqs[None]
         return torch.cat([pos.sin(), pos.cos()], dim=1).t()  # (half, n)
 
-    return torch.cat([axis(w)[:, None, :].expand(half, h, w), axis(h)[:, :, None].expand(half, h, w)])
+    x, y = axis(w)[:, None, :].expand(half, h, w), axis(h)[:, :, None].expand(half, h, w)
+    return torch.cat([y, x] if y_first else [x, y])
 
 
 class PositionEncoding(nn.Module):

@@ -24,9 +24,9 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from .position import sinusoid_2d
 from .windows import window_mask
 
 
@@ -41,18 +41,6 @@ def potential_value(fq: torch.Tensor, fr: torch.Tensor, gamma: float, omega: flo
     self_m = torch.where(self_sim > gamma, self_sim, torch.zeros_like(self_sim))
     v = (m.sum(-1) - omega * self_m) / window.sum(-1).to(sim)
     return v.reshape(b, 1, h, w)
-
-
-def sinusoidal_position(dim: int, h: int, w: int, device=None) -> torch.Tensor:
-    """(dim, h, w) fixed 2-D sine/cosine encoding: half the channels for y, half for x."""
-    quarter = dim // 4
-    freq = torch.exp(-math.log(10000.0) * torch.arange(quarter, device=device) / max(quarter, 1))
-    ys = torch.arange(h, device=device, dtype=torch.float32)[:, None] * freq[None]
-    xs = torch.arange(w, device=device, dtype=torch.float32)[:, None] * freq[None]
-    pe_y = torch.cat([ys.sin(), ys.cos()], 1).T[:, :, None].expand(-1, h, w)
-    pe_x = torch.cat([xs.sin(), xs.cos()], 1).T[:, None, :].expand(-1, h, w)
-    pe = torch.cat([pe_y, pe_x])
-    return F.pad(pe, (0, 0, 0, 0, 0, dim - pe.shape[0]))
 
 
 class ValueExtractionNetwork(nn.Module):
@@ -72,7 +60,7 @@ class ValueExtractionNetwork(nn.Module):
         """Target and reference features (B, D, h, w), L2-normalised -> (weight map, V), each (B, 1, h, w)."""
         b, _, h, w = fq.shape
         v = potential_value(fq, fr, self.gamma, self.omega, self.radius)
-        e = self.encode(self.embed(v)) + sinusoidal_position(self.dim, h, w, fq.device)
+        e = self.encode(self.embed(v)) + sinusoid_2d(self.dim, h, w, y_first=True).to(fq.device)
         q, k = self.to_q(fq).flatten(2), self.to_k(fq).flatten(2)
         logits = torch.einsum("bci,bcj->bij", q, k) / math.sqrt(self.dim)
         if self.training and self.dropkey > 0:
