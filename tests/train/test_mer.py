@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from vidcorr.model import ResNet18Stride4
 from vidcorr.model.cluster_sampler import MultiClusterSampler, kmeans
 from vidcorr.model.flow_fusion import FlowFusion
 from vidcorr.model.ven import ValueExtractionNetwork, potential_value
+from vidcorr.model.windows import chebyshev_distance, local_windows
 from vidcorr.train.config import TrainConfig
 from vidcorr.train.lab_dropout import drop_channel
 from vidcorr.train.loop import train
@@ -82,7 +84,7 @@ def test_kmeans_and_region_growing_separate_two_objects_and_ranges_differ():
     assert ranges[labels == 1].mean() < ranges[labels == 0].mean()
     assert ranges[labels == 2].mean() < ranges[labels == 0].mean()
     # the window follows the ranges: a background pixel sees more reference pixels than an object pixel
-    per_pixel = s.window[0].sum(-1).reshape(labels.shape).float()
+    per_pixel = (chebyshev_distance(*labels.shape) <= s.ranges[0][:, None]).sum(-1).reshape(labels.shape).float()
     assert per_pixel[labels == 0].mean() > per_pixel[labels == 1].mean()
     assert s.initial.item() > 0
 
@@ -121,10 +123,10 @@ def test_fused_loss_gradients_reach_encoder_and_fusion_but_not_the_weights():
     pick = torch.arange(2), channel
     target, values = F.adaptive_avg_pool2d(q, 8)[pick][:, None], F.adaptive_avg_pool2d(r, 8)[pick][:, None]
     sampling = MultiClusterSampler(clusters=3)(fq.detach(), fr.detach())
-    losses = reconstruction_losses(fq, fr, values, target, radius=3, temperature=0.07, window=sampling.window)
+    losses = reconstruction_losses(fq, fr, values, target, radius=3, temperature=0.07, ranges=sampling.ranges)
     with torch.no_grad():
         weights, _ = ven(fq, fr)
-    pos = positive_logits(fq, fr, losses.affinity, losses.logits, 0.07, "reconstruction")
+    pos = positive_logits(fq, fr, losses, 0.07, "reconstruction")
     pn = positive_negative_loss(fq, pos, F.normalize(torch.randn(6, 256), dim=1),
                                 torch.tensor([5, 5, 6, 6, 7, 7]), torch.tensor([0, 1]), 0.07)
     total = pn + weight_map_loss(losses.prediction, target, normalise_weights(weights, "minmax"), 0.9)
@@ -152,8 +154,9 @@ def test_positive_negative_loss_prefers_the_positive_and_skips_own_video():
     """Eq. 17: low when the query matches its positive and differs from the negatives; a negative
     of the sample's own video does not count."""
     q = F.normalize(torch.randn(1, 8, 2, 2), dim=1)
-    affinity = torch.eye(4)[None]  # each pixel's positive is the reference pixel at its place
-    pos = positive_logits(q, q, affinity, None, 0.07, "reconstruction")
+    # each pixel's positive is the reference pixel at its place (the dense layout of a 2 x 2 map)
+    losses = SimpleNamespace(windows=local_windows(2, 2, 1), affinity=torch.eye(4)[None, None], logits=None)
+    pos = positive_logits(q, q, losses, 0.07, "reconstruction")
     others = F.normalize(torch.randn(3, 8), dim=1)
     good = positive_negative_loss(q, pos, others, torch.tensor([1, 1, 1]), torch.tensor([0]), 0.07)
     copies = q.flatten(2)[0].T  # negatives equal to the queries themselves
@@ -173,10 +176,10 @@ def test_window_positive_is_the_softmax_mass_on_the_window():
     t = 0.1
     losses = reconstruction_losses(fq, fr, torch.rand(1, 1, 3, 3), torch.rand(1, 1, 3, 3), radius=1, temperature=t)
     negatives = F.normalize(torch.randn(5, 8), dim=1)
-    pos = positive_logits(fq, fr, losses.affinity, losses.logits, t, "window")
+    pos = positive_logits(fq, fr, losses, t, "window")
     pn = positive_negative_loss(fq, pos, negatives, torch.ones(5, dtype=torch.long), torch.tensor([0]), t)
     q, r = fq.flatten(2)[0].T, fr.flatten(2)[0].T
-    window = losses.logits[0] > float("-inf")
+    window = chebyshev_distance(3, 3) <= 1
     assert window.sum() == 4 * 4 + 4 * 6 + 9  # radius 1 on 3 x 3: corners 4, edges 6, centre 9
     own = torch.where(window, torch.exp(q @ r.T / t), torch.zeros(()))
     mass = own.sum(1) / (own.sum(1) + torch.exp(q @ negatives.T / t).sum(1))

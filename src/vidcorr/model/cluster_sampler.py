@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .windows import chebyshev_distance, grid_coords
+from .windows import grid_coords
 
 
 def kmeans(x: torch.Tensor, k: int, iters: int = 10, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -86,8 +86,7 @@ def merge_overlapping(regions: torch.Tensor, iou: float = 0.5) -> tuple[torch.Te
 
 @dataclass
 class Sampling:
-    ranges: torch.Tensor  # (B, h*w) per target pixel, in feature pixels
-    window: torch.Tensor  # (B, h*w, h*w) True where a reference pixel is compared
+    ranges: torch.Tensor  # (B, h*w) per target pixel, in feature pixels: its window's Chebyshev radius
     labels: torch.Tensor  # (B, h, w) grown region of each target pixel, -1 where none
     initial: torch.Tensor  # (B,) r0
 
@@ -129,5 +128,4 @@ class MultiClusterSampler:
         ranges = r0[:, None] * (pixel_area / mean_area[:, None].clamp_min(1)).sqrt()
         ranges = ranges.clamp(self.range_min, self.range_max)
         ranges = torch.where(reached.flatten(1), ranges, torch.full_like(ranges, self.range_max))
-        window = chebyshev_distance(h, w, fq.device)[None] <= ranges[:, :, None]
-        return Sampling(ranges, window, labels, r0)
+        return Sampling(ranges, labels, r0)

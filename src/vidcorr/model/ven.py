@@ -27,20 +27,21 @@ import torch
 from torch import nn
 
 from .position import sinusoid_2d
-from .windows import window_mask
+from .windows import local_windows
 
 
 def potential_value(fq: torch.Tensor, fr: torch.Tensor, gamma: float, omega: float, radius: int) -> torch.Tensor:
-    """Eq. 6 on L2-normalised (B, D, h, w) features: (B, 1, h, w)."""
-    b, _, h, w = fq.shape
+    """Eq. 6 on L2-normalised (B, D, h, w) features: (B, 1, h, w), over each pixel's window."""
+    b, d, h, w = fq.shape
     q, r = fq.flatten(2), fr.flatten(2)
-    sim = torch.einsum("bdi,bdj->bij", q, r)
-    window = window_mask(h, w, radius, fq.device)
-    m = torch.where((sim > gamma) & window, sim, torch.zeros_like(sim))
+    win = local_windows(h, w, radius, device=fq.device)
+    sim = torch.matmul(win.gather_queries(q), win.gather_keys(r).transpose(-1, -2))  # (B, n, Tq, Tk)
+    inside = win.distance <= radius
+    m = win.scatter(torch.where((sim > gamma) & inside, sim, torch.zeros_like(sim)).sum(-1))  # (B, HW)
+    count = win.scatter(inside.sum(-1)[None]).to(sim)
     self_sim = (q * q).sum(1)  # 1 for normalised features
     self_m = torch.where(self_sim > gamma, self_sim, torch.zeros_like(self_sim))
-    v = (m.sum(-1) - omega * self_m) / window.sum(-1).to(sim)
-    return v.reshape(b, 1, h, w)
+    return ((m - omega * self_m) / count).reshape(b, 1, h, w)
 
 
 class ValueExtractionNetwork(nn.Module):
@@ -61,12 +62,14 @@ class ValueExtractionNetwork(nn.Module):
         b, _, h, w = fq.shape
         v = potential_value(fq, fr, self.gamma, self.omega, self.radius)
         e = self.encode(self.embed(v)) + sinusoid_2d(self.dim, h, w, y_first=True).to(fq.device)
-        q, k = self.to_q(fq).flatten(2), self.to_k(fq).flatten(2)
-        logits = torch.einsum("bci,bcj->bij", q, k) / math.sqrt(self.dim)
-        if self.training and self.dropkey > 0:
-            drop = torch.rand(logits.shape, generator=generator).to(logits.device) < self.dropkey
-            drop &= ~torch.eye(h * w, dtype=torch.bool, device=logits.device)  # no row loses every key
-            logits = logits.masked_fill(drop, float("-inf"))
-        attn = torch.softmax(logits, dim=-1)
-        out = torch.einsum("bij,bcj->bci", attn, e.flatten(2)).reshape(b, self.dim, h, w)
+        q, k, values = self.to_q(fq).flatten(2), self.to_k(fq).flatten(2), e.flatten(2)
+        out = []
+        for i in range(b):  # one sample's (HW)^2 global attention at a time (a batch of them would not fit)
+            logits = torch.einsum("ci,cj->ij", q[i], k[i]) / math.sqrt(self.dim)
+            if self.training and self.dropkey > 0:
+                drop = torch.rand(logits.shape, generator=generator).to(logits.device) < self.dropkey
+                drop.fill_diagonal_(False)  # no row loses every key
+                logits.masked_fill_(drop, float("-inf"))
+            out.append(torch.einsum("ij,cj->ci", torch.softmax(logits, dim=-1), values[i]))
+        out = torch.stack(out).reshape(b, self.dim, h, w)
         return torch.sigmoid(self.head(out + e)), v

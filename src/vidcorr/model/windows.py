@@ -3,6 +3,8 @@ and propagation's matching build them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 
@@ -18,13 +20,61 @@ def chebyshev_distance(h: int, w: int, device=None) -> torch.Tensor:
     return (xy[:, None] - xy[None]).abs().amax(-1)
 
 
-def window_mask(h: int, w: int, radius: int, device=None) -> torch.Tensor:
-    """(HW, HW) True where two positions are within `radius` on both axes."""
-    return chebyshev_distance(h, w, device) <= radius
-
-
 def tile_window_mask(t: int, r: int, within: int, device=None) -> torch.Tensor:
     """(T*T, S*S), S = T + 2r: True where a position of the key tile (the query tile grown by r on
     every side) lies within `within` of a query-tile position on both axes."""
     offsets = grid_coords(t + 2 * r, t + 2 * r, device)[None] - r - grid_coords(t, t, device)[:, None]
     return offsets.abs().amax(-1) <= within
+
+
+TILE = 16  # query tile side of the training's windowed affinity (memory/speed trade-off only)
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Which reference pixels each query pixel of an (h, w) map is compared with, laid out for
+    batched matmuls: the queries in tiles, each tile's keys the square around it grown by the
+    radius. Its memory grows as HW x (TILE + 2R)^2, not (HW)^2; when one tile's window would
+    cover the whole map the layout is the dense one (one tile, every pixel a key)."""
+
+    queries: torch.Tensor  # (n, Tq) pixel index of each query slot (padding slots repeat a real pixel)
+    keys: torch.Tensor  # (n, Tk) pixel index of each key slot (padding slots: pixel 0)
+    distance: torch.Tensor  # (n, Tq, Tk) Chebyshev distance of each pair; inf at padding key slots
+    key_xy: torch.Tensor  # (n, Tk, 2) x, y of each key slot
+    order: torch.Tensor  # (HW,) for each pixel, its (real) slot in the flattened (n * Tq) queries
+
+    def gather_queries(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, HW) -> (B, n, Tq, C)."""
+        return x[:, :, self.queries].permute(0, 2, 3, 1)
+
+    def gather_keys(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, HW) -> (B, n, Tk, C)."""
+        return x[:, :, self.keys].permute(0, 2, 3, 1)
+
+    def scatter(self, y: torch.Tensor) -> torch.Tensor:
+        """Per-slot values (B, n, Tq, ...) -> per pixel (B, HW, ...)."""
+        return y.flatten(1, 2)[:, self.order]
+
+
+def local_windows(h: int, w: int, radius: int, tile: int = TILE, device=None) -> Windows:
+    xy = grid_coords(h, w, device)
+    if (tile + 2 * radius) ** 2 >= h * w:
+        idx = torch.arange(h * w, device=device)[None]
+        return Windows(idx, idx, chebyshev_distance(h, w, device)[None], xy[None], idx[0])
+    s = tile + 2 * radius
+    ty, tx = torch.meshgrid(torch.arange(-(-h // tile), device=device), torch.arange(-(-w // tile), device=device),
+                            indexing="ij")
+    origin = torch.stack([tx.reshape(-1), ty.reshape(-1)], -1) * tile  # (n, 2) x, y of each tile's corner
+    q_xy = origin[:, None] + grid_coords(tile, tile, device).long()[None]  # (n, Tq, 2)
+    k_xy = origin[:, None] - radius + grid_coords(s, s, device).long()[None]  # (n, Tk, 2)
+    q_real = (q_xy[..., 0] < w) & (q_xy[..., 1] < h)
+    q_xy = torch.minimum(q_xy, torch.tensor([w - 1, h - 1], device=device))
+    k_real = (k_xy >= 0).all(-1) & (k_xy[..., 0] < w) & (k_xy[..., 1] < h)
+    distance = (q_xy[:, :, None] - k_xy[:, None]).abs().amax(-1).float()
+    distance = distance.masked_fill(~k_real[:, None], float("inf"))
+    queries = q_xy[..., 1] * w + q_xy[..., 0]
+    keys = torch.where(k_real, k_xy[..., 1] * w + k_xy[..., 0], torch.zeros_like(k_real, dtype=torch.long))
+    slots = torch.arange(queries.numel(), device=device)[q_real.reshape(-1)]
+    order = torch.empty(h * w, dtype=torch.long, device=device)
+    order[queries.reshape(-1)[slots]] = slots
+    return Windows(queries, keys, distance, k_xy.float(), order)

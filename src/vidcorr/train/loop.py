@@ -341,7 +341,7 @@ def step_losses(parts: Parts, cfg: TrainConfig, batch: dict, channel: torch.Tens
     negs, neg_videos = parts.bank.ordered() if parts.use_bank and parts.bank.filled else (None, None)
     losses = reconstruction_losses(
         fq, fr, values, target, radius=cfg.radius, temperature=cfg.temperature,
-        window=parts.clusters(fq.detach(), fr.detach(), g).window if parts.clusters is not None else None,
+        ranges=parts.clusters(fq.detach(), fr.detach(), g).ranges if parts.clusters is not None else None,
         negatives=negs if cfg.stage == "inter" else None, negative_videos=neg_videos, videos=batch["video"],
         compactness=(cfg.compactness_k, cfg.compactness_sigma, cfg.compactness_weight) if cfg.compactness else None,
         scale=scale,
@@ -352,7 +352,7 @@ def step_losses(parts: Parts, cfg: TrainConfig, batch: dict, channel: torch.Tens
     else:
         objective["reconstruction"] = losses.reconstruction
     if cfg.stage == "mer" and negs is not None:  # Eq. 17
-        pos = positive_logits(fq, fr, losses.affinity, losses.logits, cfg.temperature, cfg.pos_neg_positive)
+        pos = positive_logits(fq, fr, losses, cfg.temperature, cfg.pos_neg_positive)
         objective["pos_neg"] = positive_negative_loss(fq, pos, negs, neg_videos, batch["video"], cfg.temperature)
     return qi, losses, objective
 

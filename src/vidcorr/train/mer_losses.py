@@ -26,7 +26,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .reconstruction import RECON_SCALE, negative_logits
+from .reconstruction import RECON_SCALE, Losses, bank_logsumexp
 
 
 def beta_at(progress: float, start: float, end: float, schedule: str) -> float:
@@ -62,20 +62,21 @@ def weight_map_loss(prediction: torch.Tensor, target: torch.Tensor, weights: tor
     return (w * per_pixel).mean()
 
 
-def positive_logits(fq: torch.Tensor, fr: torch.Tensor, affinity: torch.Tensor, logits: torch.Tensor,
-                    temperature: float, positive: str) -> torch.Tensor:
+def positive_logits(fq: torch.Tensor, fr: torch.Tensor, losses: Losses, temperature: float,
+                    positive: str) -> torch.Tensor:
     """Eq. 17's positive logit (B, HW, 1) for each query pixel, in one of two readings of the
     paper's lost symbols (config key `pos_neg_positive`):
-    `reconstruction`: the pixel's reconstruction in feature space (the intra-video affinity applied
-    to the reference's features), one unique positive;
+    `reconstruction`: the pixel's reconstruction in feature space (the intra-video affinity of
+    `losses` applied to the reference's features), one unique positive;
     `window`: every reference pixel of the window is a positive (the softmax mass on the own
     video's pixels against the bank's), which asks only that own-video pixels outscore other videos'."""
+    win = losses.windows
     if positive == "window":
-        return torch.logsumexp(logits, dim=-1, keepdim=True)
+        return win.scatter(torch.logsumexp(losses.logits, dim=-1, keepdim=True))
     if positive != "reconstruction":
         raise ValueError(f"pos_neg_positive must be reconstruction or window, not {positive!r}")
     q = fq.flatten(2).transpose(1, 2)  # (B, HW, D)
-    target = F.normalize(torch.bmm(affinity, fr.flatten(2).transpose(1, 2)), dim=-1)
+    target = F.normalize(win.scatter(torch.matmul(losses.affinity, win.gather_keys(fr.flatten(2)))), dim=-1)
     return (q * target).sum(-1, keepdim=True) / temperature
 
 
@@ -84,5 +85,5 @@ def positive_negative_loss(fq: torch.Tensor, pos: torch.Tensor, negatives: torch
     """Eq. 17: the cross-entropy of picking the positive (logits `pos` (B, HW, 1), from
     positive_logits) among the memory bank's negatives (K, D) with their video ids, fq (B, D, h, w)
     L2-normalised; a sample's own video is never its negative."""
-    neg = negative_logits(fq.flatten(2).transpose(1, 2), negatives, negative_videos, videos, temperature)
-    return (torch.logsumexp(torch.cat([pos, neg], dim=-1), dim=-1, keepdim=True) - pos).mean()
+    bank = bank_logsumexp(fq.flatten(2).transpose(1, 2), negatives, negative_videos, videos, temperature)
+    return (torch.logaddexp(pos, bank) - pos).mean()

@@ -12,17 +12,24 @@ Eq. 4-5 inter-video: the softmax denominator also runs over memory-bank negative
        videos, while the numerator (and so the reconstruction) uses reference pixels only;
 Eq. 7-8 compactness: each intra-video affinity map is pulled (L1) towards its mixture of
        Gaussians around its top-k peaks.
+
+The affinity is local: each query pixel is compared only with the reference pixels of its window
+(model/windows.py lays them out in tiles), so memory grows as HW x (TILE + 2R)^2, not (HW)^2, as
+in MAST's local correlation; outside the window the dense form's affinity is exactly 0, so both
+give the same loss.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from torch.utils.checkpoint import checkpoint
 
 from ..model.compactness import compactness_heatmap
-from ..model.windows import grid_coords, window_mask
+from ..model.windows import Windows, local_windows
 
 RECON_SCALE = 20.0  # MAST: smooth_l1(20 * prediction, 20 * target)
 
@@ -33,22 +40,51 @@ class Losses:
     reconstruction: torch.Tensor
     compactness: torch.Tensor
     prediction: torch.Tensor  # the reconstructed channel (B, 1, H, W), at the target's resolution
-    affinity: torch.Tensor  # (B, HW, HW) over reference pixels; with negatives, rows sum to < 1
-    logits: torch.Tensor  # (B, HW, HW) intra-video similarities / temperature, -inf outside the window
+    windows: Windows  # the layout of the next two: (B, n, Tq, Tk), query slot x key slot
+    affinity: torch.Tensor  # over the window's reference pixels; with negatives, rows sum to < 1
+    logits: torch.Tensor  # intra-video similarities / temperature, -inf outside the window
 
 
-def negative_logits(q: torch.Tensor, negatives: torch.Tensor, negative_videos: torch.Tensor, videos: torch.Tensor,
-                    temperature: float) -> torch.Tensor:
-    """Logits (B, HW, K) of queries q (B, HW, D) against memory-bank negatives (K, D); those of a
-    sample's own video are -inf (never its negatives)."""
-    neg = torch.einsum("bqd,kd->bqk", q, negatives.to(q)) / temperature
+def bank_logsumexp(q: torch.Tensor, negatives: torch.Tensor, negative_videos: torch.Tensor, videos: torch.Tensor,
+                   temperature: float) -> torch.Tensor:
+    """log sum_k exp(q . n_k / temperature) over the memory bank's negatives (K, D) of other
+    videos than the sample's (its own video's are never its negatives), for queries q (B, ..., D):
+    (B, ..., 1). The queries x bank logits are a step's largest tensor (12 x 4,096 x 13,000 at the
+    paper's MER settings); they are built one sample at a time and, when training, rebuilt in the
+    backward pass (activation checkpointing), so one sample's are held at a time."""
+    negatives = negatives.to(q)
     own = negative_videos.to(q.device)[None, :] == videos.to(q.device)[:, None]  # (B, K)
-    return neg.masked_fill(own[:, None, :], float("-inf"))
+
+    def one(qi: torch.Tensor, own_i: torch.Tensor) -> torch.Tensor:
+        neg = torch.matmul(qi / temperature, negatives.T)
+        return torch.logsumexp(neg.masked_fill_(own_i, float("-inf")), dim=-1, keepdim=True)
+
+    if not q.requires_grad:
+        return torch.stack([one(q[i], own[i]) for i in range(q.shape[0])])
+    return torch.stack([checkpoint(one, q[i], own[i], use_reentrant=False) for i in range(q.shape[0])])
+
+
+def window_logits(fq: torch.Tensor, fr: torch.Tensor, radius: int, temperature: float,
+                  ranges: torch.Tensor | None = None) -> tuple[Windows, torch.Tensor]:
+    """The windows of every query pixel and their logits (B, n, Tq, Tk): L2-normalised (B, D, h, w)
+    features' dot products / temperature, -inf beyond `radius` (or beyond each query pixel's own
+    range (B, h*w), the multi-cluster sampler's, which then sets the windows' extent)."""
+    b, d, h, w = fq.shape
+    extent = radius if ranges is None else math.ceil(float(ranges.max()))
+    win = local_windows(h, w, extent, device=fq.device)
+    q = win.gather_queries(fq.reshape(b, d, h * w))
+    k = win.gather_keys(fr.reshape(b, d, h * w))
+    logits = torch.matmul(q, k.transpose(-1, -2)) / temperature
+    if ranges is None:
+        outside = win.distance > radius
+    else:
+        outside = win.distance[None] > ranges[:, win.queries][..., None]
+    return win, logits.masked_fill(outside, float("-inf"))
 
 
 def reconstruction_losses(
     fq: torch.Tensor, fr: torch.Tensor, values: torch.Tensor, target: torch.Tensor, *,
-    radius: int, temperature: float, window: torch.Tensor | None = None,
+    radius: int, temperature: float, ranges: torch.Tensor | None = None,
     negatives: torch.Tensor | None = None, negative_videos: torch.Tensor | None = None, videos: torch.Tensor | None = None,
     compactness: tuple[int, float, float] | None = None, scale: float = RECON_SCALE,
 ) -> Losses:
@@ -56,21 +92,19 @@ def reconstruction_losses(
     feature or input resolution.
 
     negatives (K, D) with their video ids join the denominator, except those of the sample's own
-    video. compactness = (k, sigma, weight). Both sides of smooth L1 are multiplied by `scale`. `window` (B or 1, HW, HW), e.g. from the
-    multi-cluster sampler, replaces the square window of `radius`.
+    video. compactness = (k, sigma, weight). Both sides of smooth L1 are multiplied by `scale`.
+    `ranges` (B, h*w), per query pixel (the multi-cluster sampler's), replace the square window of
+    `radius`.
     """
     b, d, h, w = fq.shape
-    q = fq.reshape(b, d, h * w)
-    logits = torch.einsum("bdq,bdk->bqk", q, fr.reshape(b, d, h * w)) / temperature
-    window = window_mask(h, w, radius, fq.device) if window is None else window
-    logits = logits.masked_fill(~window, float("-inf"))
+    win, logits = window_logits(fq, fr, radius, temperature, ranges)
+    denom = torch.logsumexp(logits, dim=-1, keepdim=True)
     if negatives is not None and negatives.shape[0]:
-        neg = negative_logits(q.transpose(1, 2), negatives, negative_videos, videos, temperature)
-        denom = torch.logsumexp(torch.cat([logits, neg], dim=-1), dim=-1, keepdim=True)
-    else:
-        denom = torch.logsumexp(logits, dim=-1, keepdim=True)
-    affinity = torch.exp(logits - denom)  # (B, HW, HW), rows sum to <= 1
-    recon = torch.bmm(affinity, values.reshape(b, h * w, 1)).reshape(b, 1, h, w)
+        denom = torch.logaddexp(denom, bank_logsumexp(win.gather_queries(fq.reshape(b, d, h * w)), negatives,
+                                                      negative_videos, videos, temperature))
+    affinity = torch.exp(logits - denom)  # rows sum to <= 1
+    recon = win.scatter(torch.matmul(affinity, win.gather_keys(values.reshape(b, 1, h * w))))
+    recon = recon.transpose(1, 2).reshape(b, 1, h, w)
     if recon.shape[-2:] != target.shape[-2:]:
         recon = F.interpolate(recon, size=target.shape[-2:], mode="bilinear", align_corners=False)
     rec = F.smooth_l1_loss(scale * recon, scale * target)
@@ -78,6 +112,6 @@ def reconstruction_losses(
     if compactness is not None:
         k, sigma, weight = compactness
         intra = torch.softmax(logits, dim=-1)
-        heat = compactness_heatmap(intra.detach(), grid_coords(h, w, fq.device), k, sigma, valid=window)
-        comp = weight * (intra - heat).abs().sum(-1).mean()
-    return Losses(rec + comp, rec, comp, recon, affinity, logits)
+        heat = compactness_heatmap(intra.detach(), win.key_xy[None, :, None], k, sigma, valid=logits > float("-inf"))
+        comp = weight * (win.scatter((intra - heat).abs().sum(-1))).mean()
+    return Losses(rec + comp, rec, comp, recon, win, affinity, logits)
