@@ -44,6 +44,9 @@ def potential_value(fq: torch.Tensor, fr: torch.Tensor, gamma: float, omega: flo
     return ((m - omega * self_m) / count).reshape(b, 1, h, w)
 
 
+ATTENTION_CHUNK = 2**25  # attention logits held at once (elements)
+
+
 class ValueExtractionNetwork(nn.Module):
     def __init__(self, feat_dim: int = 256, dim: int = 64, layers: int = 2, gamma: float = 0.6,
                  omega: float = 1.0, radius: int = 6, dropkey: float = 0.1):
@@ -63,13 +66,13 @@ class ValueExtractionNetwork(nn.Module):
         v = potential_value(fq, fr, self.gamma, self.omega, self.radius)
         e = self.encode(self.embed(v)) + sinusoid_2d(self.dim, h, w, y_first=True).to(fq.device)
         q, k, values = self.to_q(fq).flatten(2), self.to_k(fq).flatten(2), e.flatten(2)
-        out = []
-        for i in range(b):  # one sample's (HW)^2 global attention at a time (a batch of them would not fit)
-            logits = torch.einsum("ci,cj->ij", q[i], k[i]) / math.sqrt(self.dim)
+        out, step = [], max(1, ATTENTION_CHUNK // (h * w) ** 2)
+        for i in range(0, b, step):  # the (HW)^2 global attention of a few samples at a time
+            logits = torch.einsum("bci,bcj->bij", q[i:i + step], k[i:i + step]) / math.sqrt(self.dim)
             if self.training and self.dropkey > 0:
                 drop = torch.rand(logits.shape, generator=generator).to(logits.device) < self.dropkey
-                drop.fill_diagonal_(False)  # no row loses every key
+                drop.diagonal(dim1=1, dim2=2).fill_(False)  # no row loses every key
                 logits.masked_fill_(drop, float("-inf"))
-            out.append(torch.einsum("ij,cj->ci", torch.softmax(logits, dim=-1), values[i]))
-        out = torch.stack(out).reshape(b, self.dim, h, w)
+            out.append(torch.einsum("bij,bcj->bci", torch.softmax(logits, dim=-1), values[i:i + step]))
+        out = torch.cat(out).reshape(b, self.dim, h, w)
         return torch.sigmoid(self.head(out + e)), v

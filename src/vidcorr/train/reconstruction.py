@@ -45,23 +45,29 @@ class Losses:
     logits: torch.Tensor  # intra-video similarities / temperature, -inf outside the window
 
 
+BANK_CHUNK = 2**25  # queries x bank logits built at once (elements); beyond it, per sample and checkpointed
+
+
 def bank_logsumexp(q: torch.Tensor, negatives: torch.Tensor, negative_videos: torch.Tensor, videos: torch.Tensor,
                    temperature: float) -> torch.Tensor:
     """log sum_k exp(q . n_k / temperature) over the memory bank's negatives (K, D) of other
     videos than the sample's (its own video's are never its negatives), for queries q (B, ..., D):
-    (B, ..., 1). The queries x bank logits are a step's largest tensor (12 x 4,096 x 13,000 at the
-    paper's MER settings); they are built one sample at a time and, when training, rebuilt in the
-    backward pass (activation checkpointing), so one sample's are held at a time."""
+    (B, ..., 1). The queries x bank logits can be a step's largest tensor (12 x 4,096 x 13,000 at
+    the paper's MER settings); past BANK_CHUNK elements they are built one sample at a time and,
+    when training, rebuilt in the backward pass (activation checkpointing)."""
     negatives = negatives.to(q)
     own = negative_videos.to(q.device)[None, :] == videos.to(q.device)[:, None]  # (B, K)
 
-    def one(qi: torch.Tensor, own_i: torch.Tensor) -> torch.Tensor:
-        neg = torch.matmul(qi / temperature, negatives.T)
-        return torch.logsumexp(neg.masked_fill_(own_i, float("-inf")), dim=-1, keepdim=True)
+    def part(qs: torch.Tensor, owns: torch.Tensor) -> torch.Tensor:
+        neg = torch.matmul(qs / temperature, negatives.T)
+        owns = owns.view(owns.shape[0], *[1] * (neg.dim() - 2), owns.shape[1])
+        return torch.logsumexp(neg.masked_fill_(owns, float("-inf")), dim=-1, keepdim=True)
 
+    if q[..., 0].numel() * negatives.shape[0] <= BANK_CHUNK:
+        return part(q, own)
     if not q.requires_grad:
-        return torch.stack([one(q[i], own[i]) for i in range(q.shape[0])])
-    return torch.stack([checkpoint(one, q[i], own[i], use_reentrant=False) for i in range(q.shape[0])])
+        return torch.cat([part(q[i:i + 1], own[i:i + 1]) for i in range(q.shape[0])])
+    return torch.cat([checkpoint(part, q[i:i + 1], own[i:i + 1], use_reentrant=False) for i in range(q.shape[0])])
 
 
 def window_logits(fq: torch.Tensor, fr: torch.Tensor, radius: int, temperature: float,
