@@ -27,11 +27,25 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
+# Both probes: DIS flow of every video of the generated benchmark at tmp/bench, and its flow index.
+BENCH_FLOW = r"""
+def bench_flow(tmp):
+    import json
+    from vidcorr.datasets import open_dataset
+    from vidcorr.flow import FlowConfig, compute_video_flow
+
+    reader = open_dataset("davis", tmp / "bench")
+    files = {}
+    for name in reader.names():
+        compute_video_flow(name, reader.sequence(name).frames, FlowConfig(), tmp / f"flow/{name}.h5", progress=False)
+        files[name] = f"{name}.h5"
+    (tmp / "flow/index.json").write_text(json.dumps({"dataset": "index", "files": files}))
+    return [tmp / "flow/index.json"]
+"""
+
 PROBE = r"""
 import json, resource, sys, time
 from pathlib import Path
-from vidcorr.datasets import open_dataset
-from vidcorr.flow import FlowConfig, compute_video_flow
 from vidcorr.synthetic import generate_benchmark
 from vidcorr.train.config import TrainConfig
 from vidcorr.train.loop import train
@@ -44,13 +58,7 @@ flow = None
 if stage == "inter":
     cfg = TrainConfig(stage="inter", modulation="shift", compactness=True, **common)
 else:
-    reader = open_dataset("davis", tmp / "bench")
-    files = {}
-    for name in reader.names():
-        compute_video_flow(name, reader.sequence(name).frames, FlowConfig(), tmp / f"flow/{name}.h5", progress=False)
-        files[name] = f"{name}.h5"
-    (tmp / "flow/index.json").write_text(json.dumps({"dataset": "index", "files": files}))
-    flow = [tmp / "flow/index.json"]
+    flow = bench_flow(tmp)
     cfg = TrainConfig(stage="mer", flow_fusion=True, ven=True, loss_weight_map=True, sampler=True, **common)
 t = time.perf_counter()
 train(cfg, [tmp / "index.json"], tmp / "run", device="cpu", flow=flow)
@@ -58,15 +66,14 @@ dt = time.perf_counter() - t
 print(json.dumps({"samples": steps * cfg.batch_size, "seconds": dt,
                   "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
+PROBE = BENCH_FLOW + PROBE
 
 
-PAPER_STEP = r"""
+PAPER_STEP = BENCH_FLOW + r"""
 import json, resource, sys, time
 from pathlib import Path
 import torch, yaml
 import torch.nn.functional as F
-from vidcorr.datasets import open_dataset
-from vidcorr.flow import FlowConfig, compute_video_flow
 from vidcorr.synthetic import generate_benchmark
 from vidcorr.train import loop
 from vidcorr.train.config import TrainConfig
@@ -91,13 +98,7 @@ generate_benchmark(tmp / "bench", seed=0, num_sequences=2, num_frames=12, width=
 (tmp / "index.json").write_text(json.dumps({"type": "davis", "root": str(tmp / "bench"), "options": {}}))
 flow = None
 if settings.get("flow_fusion"):
-    reader = open_dataset("davis", tmp / "bench")
-    files = {}
-    for name in reader.names():
-        compute_video_flow(name, reader.sequence(name).frames, FlowConfig(), tmp / f"flow/{name}.h5", progress=False)
-        files[name] = f"{name}.h5"
-    (tmp / "flow/index.json").write_text(json.dumps({"dataset": "index", "files": files}))
-    flow = [tmp / "flow/index.json"]
+    flow = bench_flow(tmp)
 cfg = TrainConfig.from_dict(settings)
 t = time.perf_counter()
 loop.train(cfg, [tmp / "index.json"], tmp / "run", device="cpu", flow=flow)
