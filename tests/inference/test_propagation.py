@@ -3,6 +3,7 @@ and labels follow real motion for masks, late-appearing objects and keypoints.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -68,6 +69,7 @@ def _brute(q, k, lab, cfg, long_term=(False, False)):
                        temperature=0.1, chunk_elements=3000), (False, True)),
 ])
 def test_matching_equals_brute_force(cfg, long_term):
+    cfg = dataclasses.replace(cfg, precision="float32")
     g = torch.Generator().manual_seed(0)
     q = torch.nn.functional.normalize(torch.randn(8, 7, 9, generator=g), dim=0)
     k = torch.nn.functional.normalize(torch.randn(2, 8, 7, 9, generator=g), dim=1)
@@ -76,13 +78,40 @@ def test_matching_equals_brute_force(cfg, long_term):
                                atol=1e-5, rtol=1e-5)
 
 
+def test_bfloat16_matmul_only_shortlists_and_float32_weighs():
+    """With precision bfloat16 the windowed matmul only shortlists candidates: on features whose
+    neighbours differ by less than bf16 resolves (a smooth field, each memory frame a shifted,
+    noisy crop of it) the labels equal float32's (weights taken from the bf16 logits move them by
+    up to 0.027 here)."""
+    g = torch.Generator().manual_seed(0)
+    field = torch.nn.functional.avg_pool2d(torch.randn(1, 64, 40, 48, generator=g), 5, 1, 2)[0]
+    noise = 0.1 * field.std()
+    q = torch.nn.functional.normalize(field[:, 4:36, 4:44], dim=0)
+    k = torch.stack([torch.nn.functional.normalize(field[:, 4 + dy:36 + dy, 4 + dx:44 + dx]
+                                                   + noise * torch.randn(64, 32, 40, generator=g), dim=0)
+                     for dy, dx in [(0, 0), (1, 2), (-2, 1)]])
+    lab = torch.softmax(3 * torch.randn(3, 4, 32, 40, generator=g), 1)
+    cfg = PropagationConfig(radius=3, tile=4, topk=5, temperature=0.05)
+    exact = transfer_labels(q, k, lab, dataclasses.replace(cfg, precision="float32"), [True, False, False])
+    half = transfer_labels(q, k, lab, dataclasses.replace(cfg, precision="bfloat16"), [True, False, False])
+    torch.testing.assert_close(half, exact, atol=1e-5, rtol=1e-5)
+
+
+def test_features_too_large_for_the_window_penalty_are_refused():
+    q, k = torch.full((4, 6, 6), 4.0), torch.full((1, 4, 6, 6), 4.0)  # |q . k| = 64
+    with pytest.raises(ValueError, match="normalise the features"):
+        transfer_labels(q, k, torch.rand(1, 2, 6, 6), PropagationConfig(radius=2, tile=4))
+
+
 def test_480p_matching_stays_in_bounded_memory():
     """Six 256-channel memory frames at 480p feature size; a full affinity would need 15.8 GB."""
     code = (
         "import resource, torch\n"
         "from vidcorr.inference.matching import transfer_labels\n"
         "from vidcorr.inference import PropagationConfig\n"
-        "q = torch.randn(256, 120, 214); k = torch.randn(6, 256, 120, 214); lab = torch.rand(6, 3, 120, 214)\n"
+        "n = torch.nn.functional.normalize\n"
+        "q = n(torch.randn(256, 120, 214), dim=0); k = n(torch.randn(6, 256, 120, 214), dim=1)\n"
+        "lab = torch.rand(6, 3, 120, 214)\n"
         "out = transfer_labels(q, k, lab, PropagationConfig())\n"
         "assert out.shape == (3, 120, 214)\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"

@@ -7,11 +7,20 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from vidcorr.model.compactness import compactness_heatmap
 from vidcorr.model.ven import potential_value
 from vidcorr.model.windows import chebyshev_distance, grid_coords, local_windows
 from vidcorr.train.mer_losses import positive_logits
 from vidcorr.train.reconstruction import reconstruction_losses
+
+
+def dense_heatmap(affinity, coords, k, sigma, valid):
+    """LIIR Eq. 7-8 written out: the k peaks' Gaussians over every position's coordinates (N, 2),
+    weighted by the peak values, normalised over the valid positions."""
+    peaks, idx = affinity.topk(k, dim=-1)
+    mix = sum(peaks[..., j:j + 1] * torch.exp(-((coords - coords[idx[..., j]][..., None, :]) ** 2).sum(-1) / (2 * sigma**2))
+              for j in range(k))
+    mix = mix.masked_fill(~valid, 0)
+    return mix / mix.sum(-1, keepdim=True).clamp_min(1e-12)
 
 
 def dense_losses(fq, fr, values, target, radius, temperature, ranges=None, negatives=None, negative_videos=None,
@@ -35,7 +44,7 @@ def dense_losses(fq, fr, values, target, radius, temperature, ranges=None, negat
     if compactness is not None:
         k, sigma, weight = compactness
         intra = torch.softmax(logits, -1)
-        heat = compactness_heatmap(intra.detach(), grid_coords(h, w), k, sigma, valid=window)
+        heat = dense_heatmap(intra.detach(), grid_coords(h, w), k, sigma, valid=window)
         comp = weight * (intra - heat).abs().sum(-1).mean()
     target_feat = F.normalize(torch.bmm(affinity, fr.flatten(2).transpose(1, 2)), dim=-1)
     pos = (q.transpose(1, 2) * target_feat).sum(-1, keepdim=True) / temperature

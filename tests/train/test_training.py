@@ -76,12 +76,14 @@ def test_compactness_heatmap():
     coords = grid_coords(9, 11)
     affinity = torch.zeros(coords.shape[0])
     affinity[2 * 11 + 3], affinity[6 * 11 + 8] = 0.6, 0.3  # peaks at (x3, y2) and (x8, y6)
-    heat = compactness_heatmap(affinity, coords, k=2, sigma=1.0)
+    heat = compactness_heatmap(affinity, (9, 11), k=2, sigma=1.0)
     assert heat.sum().item() == pytest.approx(1.0)
     top = heat.view(9, 11)
     assert top.argmax().item() == 2 * 11 + 3
     assert top[6, 8] > top[5, 8] and top[6, 8] > top[6, 7]  # the second peak is a local maximum
-    single = compactness_heatmap(affinity, coords, k=1, sigma=1.5)
+    mix = sum(v * torch.exp(-((coords - torch.tensor(p)) ** 2).sum(-1) / 2) for v, p in [(0.6, [3.0, 2.0]), (0.3, [8.0, 6.0])])
+    torch.testing.assert_close(heat, mix / mix.sum())
+    single = compactness_heatmap(affinity, (9, 11), k=1, sigma=1.5)
     d2 = ((coords - torch.tensor([3.0, 2.0])) ** 2).sum(-1)
     gauss = torch.exp(-d2 / (2 * 1.5**2))
     torch.testing.assert_close(single, gauss / gauss.sum())

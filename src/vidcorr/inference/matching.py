@@ -4,9 +4,8 @@ Short-term memory frames are searched within `radius`, long-term ones (the annot
 kept and periodic frames: far back in time, so the object may have moved far) within
 `long_term_radius`; None means the whole frame. Two layouts of the same computation, both with
 bounded memory:
-- windowed (every radius finite, R the largest): the query is cut into T x T tiles; each tile is
-  matched against the (T + 2R)^2 key tile around it in every memory frame, and pairs farther
-  apart than that frame's radius on either axis are masked out. No HW x HW affinity is built.
+- windowed (every radius finite): key_tiles.py, memory frames laid out once in tiles. No HW x HW
+  affinity is built.
 - global (some radius None): queries are matched against every key, a chunk of queries at a
   time, and pairs beyond a frame's finite radius are masked out.
 Within a batch the affinity is either sparsified to the top-k candidates and softmax-normalised,
@@ -17,19 +16,20 @@ and weighted by them.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from ..model.compactness import peak_mixture
-from ..model.windows import grid_coords, tile_window_mask
+from ..model.windows import grid_coords
 from .config import PropagationConfig
+from .key_tiles import KeyTiles
 
 
-def _aggregate(logits: torch.Tensor, labels: torch.Tensor, coords: torch.Tensor, cfg: PropagationConfig) -> torch.Tensor:
-    """logits (B, Q, M, N) with -inf for excluded pairs; labels (B, M, N, C); coords (N, 2) -> (B, Q, C)."""
+def _aggregate(logits: torch.Tensor, labels: torch.Tensor, grid: tuple[int, int], cfg: PropagationConfig) -> torch.Tensor:
+    """logits (B, Q, M, N) with -inf for excluded pairs, N the memory frame's (h, w) `grid`;
+    labels (B, M, N, C) -> (B, Q, C)."""
     b, q, m, n = logits.shape
     if cfg.compactness:
         affinity = torch.softmax(logits.reshape(b, q, m * n), dim=-1).view(b, q, m, n)
-        mixture = peak_mixture(affinity, coords, cfg.compactness_k, cfg.compactness_sigma)  # per memory frame
+        mixture = peak_mixture(affinity, grid, cfg.compactness_k, cfg.compactness_sigma)  # per memory frame
         mixture = mixture.masked_fill(torch.isinf(logits), 0)
         mixture = mixture / mixture.sum(dim=(-1, -2), keepdim=True).clamp_min(1e-12)
         return torch.einsum("bqmn,bmnc->bqc", mixture, labels)
@@ -61,39 +61,8 @@ def _global(query, keys, labels, cfg, radii) -> torch.Tensor:
             apart = (coords[s: s + chunk, None, :] - coords[None, :, :]).abs().amax(-1)  # (chunk, N), Chebyshev
             for i, r in bounded:
                 logits[:, i].masked_fill_(apart > r, float("-inf"))
-        out[s: s + chunk] = _aggregate(logits.unsqueeze(0), lab, coords, cfg)[0]
+        out[s: s + chunk] = _aggregate(logits.unsqueeze(0), lab, (h, w), cfg)[0]
     return out.t().reshape(c, h, w)
-
-
-def _windowed(query, keys, labels, cfg, radii) -> torch.Tensor:
-    d, h, w = query.shape
-    m, c = keys.shape[0], labels.shape[1]
-    t, r = cfg.tile, max(radii)
-    s = t + 2 * r
-    ph, pw = (-h) % t, (-w) % t
-    nty, ntx = (h + ph) // t, (w + pw) // t
-    dev = query.device
-    q = F.pad(query / cfg.temperature, (0, pw, 0, ph))
-    q = q.reshape(d, nty, t, ntx, t).permute(1, 3, 2, 4, 0).reshape(nty, ntx, t * t, d)
-    pad = (r, r + pw, r, r + ph)
-    k = F.pad(keys, pad)
-    lab = F.pad(labels, pad)
-    valid = F.pad(torch.ones(h, w, dtype=torch.bool, device=dev), pad)
-    masks = {ri: tile_window_mask(t, r, ri, dev) for ri in set(radii)}
-    window = torch.stack([masks[ri] for ri in radii], 1).view(1, t * t, m, s * s)
-    coords = grid_coords(s, s, dev)
-    out = torch.empty(nty, ntx, t * t, c, device=dev)
-    for ty in range(nty):
-        rows = slice(ty * t, ty * t + s)
-        # Key tiles as views (M, D, S, ntx, S) of the band, laid out once as (ntx, D, M * S * S).
-        kt = k[:, :, rows].unfold(3, s, t).permute(3, 1, 0, 2, 4).reshape(ntx, d, m * s * s)
-        lt = lab[:, :, rows].unfold(3, s, t).permute(3, 0, 2, 4, 1).reshape(ntx, m, s * s, c)
-        vt = valid[rows].unfold(1, s, t).permute(1, 0, 2).reshape(ntx, 1, 1, s * s)
-        logits = torch.bmm(q[ty], kt).view(ntx, t * t, m, s * s)
-        logits.masked_fill_(~(window & vt), float("-inf"))
-        out[ty] = _aggregate(logits, lt, coords, cfg)
-    out = out.reshape(nty, ntx, t, t, c).permute(4, 0, 2, 1, 3).reshape(c, nty * t, ntx * t)
-    return out[:, :h, :w]
 
 
 def transfer_labels(query: torch.Tensor, keys: torch.Tensor, labels: torch.Tensor, cfg: PropagationConfig,
@@ -104,4 +73,11 @@ def transfer_labels(query: torch.Tensor, keys: torch.Tensor, labels: torch.Tenso
     radii = [cfg.long_term_radius if far else cfg.radius for far in long_term]
     if any(r is None for r in radii):
         return _global(query, keys, labels, cfg, radii)
-    return _windowed(query, keys, labels, cfg, radii)
+    tiles = KeyTiles(*query.shape[1:], query.shape[0], cfg, query.device, slots=keys.shape[0])
+    tiles.sync([(i, keys[i], labels[i]) for i in range(keys.shape[0])], long_term)
+    return tiles.transfer(query)
+
+
+def windowed(cfg: PropagationConfig) -> bool:
+    """Whether every memory frame is searched within a finite radius (the KeyTiles layout)."""
+    return cfg.radius is not None and cfg.long_term_radius is not None

@@ -46,12 +46,22 @@ class Memory:
                 out.append(entry)
         return out
 
+    def long_term(self, entries: list[tuple[int, torch.Tensor, torch.Tensor]]) -> list[bool]:
+        """Per entry, whether it is long-term memory (searched within `long_term_radius`)."""
+        short = {e[0] for e in self.short}
+        return [e[0] not in short for e in entries]
+
+    def capacity(self) -> int:
+        """How many frames are held at once, frames where new objects are given aside."""
+        cfg = self.cfg
+        short = -(-cfg.short_term // cfg.short_term_stride)
+        return int(cfg.first_frame) + cfg.first_frames - 1 + len(cfg.keep_frames) + short + cfg.long_term_size
+
     def tensors(self) -> tuple[torch.Tensor, torch.Tensor, list[bool]]:
         """Keys (M, D, h, w), labels (M, C, h, w) (widened if classes were added) and, per frame,
-        whether it is long-term memory (searched within `long_term_radius`)."""
+        whether it is long-term memory."""
         entries = self.entries()
         c = max(e[2].shape[0] for e in entries)
         keys = torch.stack([e[1] for e in entries])
         labels = torch.stack([torch.nn.functional.pad(e[2], (0, 0, 0, 0, 0, c - e[2].shape[0])) for e in entries])
-        short = {e[0] for e in self.short}
-        return keys, labels, [e[0] not in short for e in entries]
+        return keys, labels, self.long_term(entries)

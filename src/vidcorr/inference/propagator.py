@@ -1,7 +1,8 @@
 """The propagation core, frame by frame:
 
   frame 0: encode it and store its given labels as permanent memory;
-  frame t: encode it once, transfer labels from every memory frame (matching.py), upsample them
+  frame t: encode it once, transfer labels from every memory frame (key_tiles.py, or matching.py
+           when some frame is searched over the whole map), upsample them
            to the input size, overwrite the pixels of any object first given at t, and store the
            result (at feature resolution) as short-term memory for the next frames.
 
@@ -20,7 +21,8 @@ import torch
 from .config import PropagationConfig
 from .features import CopyFirst, feature_size
 from .labels import downsample, upsample
-from .matching import transfer_labels
+from .key_tiles import KeyTiles
+from .matching import transfer_labels, windowed
 from .memory import Memory
 
 
@@ -71,10 +73,15 @@ class Propagator:
         _, key = self._encode(read_frame(0))
         low = first_low if first_low is not None else downsample(first.to(self.device), low_size)
         memory.add(0, key, low.to(self.device), annotated=True)
+        tiles = KeyTiles(*low_size, key.shape[0], self.cfg, key.device, memory.capacity()) if windowed(self.cfg) else None
         for t in range(1, num_frames):
             query, key = self._encode(read_frame(t))
-            keys, labels, long_term = memory.tensors()
-            low = transfer_labels(query, keys, labels, self.cfg, long_term)
+            if tiles is not None:  # each memory frame laid out once, when it enters memory
+                entries = memory.entries()
+                tiles.sync(entries, memory.long_term(entries))
+                low = tiles.transfer(query)
+            else:
+                low = transfer_labels(query, *memory.tensors(), self.cfg)
             full = upsample(low, size)
             annotated = t in given
             if annotated:

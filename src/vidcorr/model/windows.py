@@ -1,5 +1,5 @@
-"""Pixel grids and local windows on a feature map: the one place the training losses, the VEN
-and propagation's matching build them."""
+"""Pixel grids and local windows on a feature map, as the training losses and the VEN use them
+(propagation folds its windows into the matmul instead: inference/key_tiles.py)."""
 
 from __future__ import annotations
 
@@ -20,13 +20,6 @@ def chebyshev_distance(h: int, w: int, device=None) -> torch.Tensor:
     return (xy[:, None] - xy[None]).abs().amax(-1)
 
 
-def tile_window_mask(t: int, r: int, within: int, device=None) -> torch.Tensor:
-    """(T*T, S*S), S = T + 2r: True where a position of the key tile (the query tile grown by r on
-    every side) lies within `within` of a query-tile position on both axes."""
-    offsets = grid_coords(t + 2 * r, t + 2 * r, device)[None] - r - grid_coords(t, t, device)[:, None]
-    return offsets.abs().amax(-1) <= within
-
-
 TILE = 16  # query tile side of the training's windowed affinity (memory/speed trade-off only)
 
 
@@ -40,7 +33,7 @@ class Windows:
     queries: torch.Tensor  # (n, Tq) pixel index of each query slot (padding slots repeat a real pixel)
     keys: torch.Tensor  # (n, Tk) pixel index of each key slot (padding slots: pixel 0)
     distance: torch.Tensor  # (n, Tq, Tk) Chebyshev distance of each pair; inf at padding key slots
-    key_xy: torch.Tensor  # (n, Tk, 2) x, y of each key slot
+    key_grid: tuple[int, int]  # every tile's key slots form a row-major grid of this (rows, columns) shape
     order: torch.Tensor  # (HW,) for each pixel, its (real) slot in the flattened (n * Tq) queries
 
     def gather_queries(self, x: torch.Tensor) -> torch.Tensor:
@@ -57,10 +50,9 @@ class Windows:
 
 
 def local_windows(h: int, w: int, radius: int, tile: int = TILE, device=None) -> Windows:
-    xy = grid_coords(h, w, device)
     if (tile + 2 * radius) ** 2 >= h * w:
         idx = torch.arange(h * w, device=device)[None]
-        return Windows(idx, idx, chebyshev_distance(h, w, device)[None], xy[None], idx[0])
+        return Windows(idx, idx, chebyshev_distance(h, w, device)[None], (h, w), idx[0])
     s = tile + 2 * radius
     ty, tx = torch.meshgrid(torch.arange(-(-h // tile), device=device), torch.arange(-(-w // tile), device=device),
                             indexing="ij")
@@ -77,4 +69,4 @@ def local_windows(h: int, w: int, radius: int, tile: int = TILE, device=None) ->
     slots = torch.arange(queries.numel(), device=device)[q_real.reshape(-1)]
     order = torch.empty(h * w, dtype=torch.long, device=device)
     order[queries.reshape(-1)[slots]] = slots
-    return Windows(queries, keys, distance, k_xy.float(), order)
+    return Windows(queries, keys, distance, (s, s), order)

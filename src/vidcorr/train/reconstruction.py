@@ -118,6 +118,6 @@ def reconstruction_losses(
     if compactness is not None:
         k, sigma, weight = compactness
         intra = torch.softmax(logits, dim=-1)
-        heat = compactness_heatmap(intra.detach(), win.key_xy[None, :, None], k, sigma, valid=logits > float("-inf"))
+        heat = compactness_heatmap(intra.detach(), win.key_grid, k, sigma, valid=logits > float("-inf"))
         comp = weight * (win.scatter((intra - heat).abs().sum(-1))).mean()
     return Losses(rec + comp, rec, comp, recon, win, affinity, logits)

@@ -1,0 +1,202 @@
+"""The windowed search over memory frames, laid out once per frame.
+
+Queries are cut into T x T tiles; each tile is compared with the (T + 2R)^2 key square around it in
+every memory frame (R: the largest search radius). A memory frame's key squares are copied into
+their slot of one buffer when the frame enters memory, not again for each query frame that reads
+it, and all slots are matched by one batched matmul per chunk of tiles.
+
+Which pairs count is folded into that matmul: each query carries two one-hot channels (its
+column and row in the tile), each key the matching penalties (0 inside its frame's radius,
+-BIG outside it or outside the image), so out-of-window logits come out of the product already
+excluded. The key side also carries -1 on the column channel, so a logit is `similarity - 1`:
+in [-2, 0] for real pairs, where the best matches sit near 0, which keeps them precise in a
+16-bit matmul. With such a matmul (`precision`), it only picks each query's candidates; their
+weights are recomputed in float32 from the kept float32 keys, so the labels carry float32 weights.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..model.compactness import peak_mixture
+from .config import PropagationConfig
+
+RESCORE = 2  # a 16-bit matmul shortlists this many times topk candidates for the float32 pick
+BIG = 64.0  # penalty of an excluded pair; exact in bf16 / fp16, far below any real logit (|q . k| < BIG / 2 - 1)
+
+
+def matmul_dtype(cfg: PropagationConfig, device: torch.device) -> torch.dtype:
+    """The windowed matmul's dtype for `cfg.precision`: auto is bfloat16 on CUDA and on CPUs with
+    native bf16 dot products (AVX512-BF16 or AMX; elsewhere it would be emulated, slower than
+    float32), else float32. Always float32 with the compactness prior, which weighs the whole
+    window by the affinity itself."""
+    if cfg.precision not in ("auto", "float32", "bfloat16"):
+        raise ValueError(f"propagation.precision must be auto, float32 or bfloat16, not {cfg.precision!r}")
+    if cfg.compactness or cfg.precision == "float32":
+        return torch.float32
+    if cfg.precision == "bfloat16" or device.type == "cuda":
+        return torch.bfloat16
+    native = getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)() or \
+        getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()
+    return torch.bfloat16 if native else torch.float32
+
+
+class KeyTiles:
+    """Memory frames of an (h, w) feature map with `dim` channels, in tile layout: slot i holds
+    one frame's key squares (n, S*S, dim + 2T) and, per pixel, its float32 key and labels."""
+
+    def __init__(self, h: int, w: int, dim: int, cfg: PropagationConfig, device: torch.device, slots: int = 1):
+        self.h, self.w, self.dim, self.cfg, self.device = h, w, dim, cfg, device
+        self.t = t = cfg.tile
+        self.r = max(cfg.radius, cfg.long_term_radius)
+        self.s = s = t + 2 * self.r
+        self.nty, self.ntx = -(-h // t), -(-w // t)
+        self.dtype = matmul_dtype(cfg, device)
+        # pixel index (h*w: outside the image, a zero row) of each key square position of each tile
+        ky = torch.arange(self.nty, device=device)[:, None] * t - self.r + torch.arange(s, device=device)
+        kx = torch.arange(self.ntx, device=device)[:, None] * t - self.r + torch.arange(s, device=device)
+        self.row_inside = (ky >= 0) & (ky < h)  # (nty, S)
+        self.col_inside = (kx >= 0) & (kx < w)  # (ntx, S)
+        inside = self.row_inside[:, None, :, None] & self.col_inside[None, :, None, :]
+        pix = ky.clamp(0, h - 1)[:, None, :, None] * w + kx.clamp(0, w - 1)[None, :, None, :]
+        self.pix = torch.where(inside, pix, h * w).reshape(self.nty * self.ntx, s * s)
+        self.frames: list[tuple[int, bool] | None] = []  # (frame index, long-term) held by each slot
+        self.rescore = self.dtype != torch.float32  # candidates' weights from float32 keys kept per pixel
+        self.keys = self.exact = self.labels = None
+        self._grow(slots)
+        self._work: dict[str, torch.Tensor] = {}
+
+    def _grow(self, slots: int) -> None:
+        more = slots - len(self.frames)
+        if more <= 0:
+            return
+        n, ss, k, hw = self.nty * self.ntx, self.s * self.s, self.dim + 2 * self.t, self.h * self.w + 1
+        keys = torch.full((n, more, ss, k), -BIG, dtype=self.dtype, device=self.device)
+        exact = torch.zeros(more, hw if self.rescore else 0, self.dim, device=self.device)
+        labels = torch.zeros(more, hw, 0 if self.labels is None else self.labels.shape[-1], device=self.device)
+        if self.frames:  # a frame where new objects are given: one more slot than planned (copies the buffer)
+            keys, exact, labels = torch.cat([self.keys, keys], 1), torch.cat([self.exact, exact]), torch.cat([self.labels, labels])
+        self.keys, self.exact, self.labels = keys, exact, labels
+        self.key_norm = torch.cat([self.key_norm, torch.zeros(more, device=self.device)]) if self.frames else \
+            torch.zeros(more, device=self.device)
+        self.frames += [None] * more
+
+    def _buffer(self, name: str, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
+        """A work buffer reused from one query frame to the next (fresh large allocations cost page
+        faults on every call)."""
+        buf = self._work.get(name)
+        if buf is None or buf.shape != shape or buf.dtype != dtype:
+            buf = self._work[name] = torch.empty(shape, dtype=dtype, device=self.device)
+        return buf
+
+    def _window(self, radius: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Penalty channels of key square positions: by column (ntx, S, T), -1 within `radius` of
+        query column j of the tile, and by row (nty, S, T), 0 within it; -BIG elsewhere."""
+        t, s = self.t, self.s
+        off = (torch.arange(s, device=self.device)[:, None] - self.r - torch.arange(t, device=self.device)).abs()
+        near = off <= radius  # (S, T)
+        cols = torch.where(near[None] & self.col_inside[..., None], -1.0, -BIG)
+        rows = torch.where(near[None] & self.row_inside[..., None], 0.0, -BIG)
+        return cols, rows
+
+    def sync(self, entries: list[tuple[int, torch.Tensor, torch.Tensor]], long_term: list[bool]) -> None:
+        """Hold exactly these memory entries (t, key (D, h, w), labels (C, h, w)): a frame already
+        laid out keeps its slot, a frame gone frees its slot (masked out), a new one is laid out."""
+        wanted = {(e[0], far): e for e, far in zip(entries, long_term)}
+        for i, held in enumerate(self.frames):
+            if held is not None and held not in wanted:
+                self.keys[:, i, :, self.dim:] = -BIG
+                self.frames[i] = None
+        classes = max(e[2].shape[0] for e in entries)
+        if classes > self.labels.shape[-1]:
+            self.labels = F.pad(self.labels, (0, classes - self.labels.shape[-1]))
+        new = [k for k in wanted if k not in self.frames]
+        self._grow(len(self.frames) - self.frames.count(None) + len(new))
+        for key in new:
+            self._write(self.frames.index(None), key, *wanted[key][1:])
+
+    def _write(self, slot: int, held: tuple[int, bool], key: torch.Tensor, labels: torch.Tensor) -> None:
+        t, s, r, d = self.t, self.s, self.r, self.dim
+        nty, ntx = self.nty, self.ntx
+        padded = F.pad(key, (r, ntx * t - self.w + r, r, nty * t - self.h + r)).permute(1, 2, 0).contiguous()
+        row, col = padded.stride(0), padded.stride(1)
+        squares = padded.as_strided((nty, ntx, s, s, d), (t * row, t * col, row, col, 1))  # views, channels last
+        view = self.keys[:, slot].view(nty, ntx, s, s, d + 2 * t)
+        view[..., :d] = squares
+        cfg = self.cfg
+        cols, rows = self._window(cfg.long_term_radius if held[1] else cfg.radius)
+        view[..., d:d + t] = cols[None, :, None]
+        view[..., d + t:] = rows[:, None, :, None]
+        self.key_norm[slot] = key.norm(dim=0).max()
+        if self.rescore:
+            self.exact[slot, :-1] = key.reshape(d, -1).t()
+        self.labels[slot].zero_()
+        self.labels[slot, :-1, :labels.shape[0]] = labels.reshape(labels.shape[0], -1).t()
+        self.frames[slot] = held
+
+    def _query_tiles(self, query: torch.Tensor) -> torch.Tensor:
+        """(D, h, w) -> (n, T*T, D + 2T): each tile's query features and its one-hot column and row."""
+        t, d = self.t, self.dim
+        q = F.pad(query, (0, self.ntx * t - self.w, 0, self.nty * t - self.h))
+        q = q.reshape(d, self.nty, t, self.ntx, t).permute(1, 3, 2, 4, 0).reshape(-1, t * t, d)
+        eye = torch.eye(t, device=query.device)
+        onehot = torch.cat([eye[None, :].expand(t, t, t), eye[:, None].expand(t, t, t)], -1).reshape(t * t, 2 * t)
+        return torch.cat([q, onehot[None].expand(q.shape[0], -1, -1)], -1)
+
+    def transfer(self, query: torch.Tensor) -> torch.Tensor:
+        """Labels (C, h, w) for the query frame's features (D, h, w) from every held frame."""
+        cfg, t, ss = self.cfg, self.t, self.s * self.s
+        bound = float(query.norm(dim=0).max() * self.key_norm.max())
+        if bound >= BIG / 2 - 1:
+            raise ValueError(f"matching features reach |q . k| = {bound:.1f}; the windowed search excludes pairs "
+                             f"by a penalty of {BIG:g} and needs |q . k| < {BIG / 2 - 1:g} (normalise the features)")
+        queries = self._query_tiles(query)
+        low = queries.to(self.dtype)
+        keys = self.keys.view(self.keys.shape[0], -1, self.keys.shape[-1])
+        n, m = keys.shape[0], len(self.frames)
+        chunk = max(1, cfg.chunk_elements // (t * t * m * ss))
+        out = torch.empty(n, t * t, self.labels.shape[-1], device=query.device)
+        work = self._buffer("logits", (min(chunk, n), t * t, m * ss), self.dtype)
+        for a in range(0, n, chunk):
+            c = slice(a, a + chunk)
+            logits = torch.bmm(low[c], keys[c].transpose(1, 2), out=work[:low[c].shape[0]])  # similarity - 1
+            if cfg.compactness:
+                out[c] = self._mixture(logits, c)
+            else:
+                out[c] = self._topk(logits, queries[c, :, :self.dim], c)
+        out = out.reshape(self.nty, self.ntx, t, t, -1).permute(4, 0, 2, 1, 3).reshape(-1, self.nty * t, self.ntx * t)
+        return out[:, :self.h, :self.w]
+
+    def _topk(self, logits: torch.Tensor, queries: torch.Tensor, c: slice) -> torch.Tensor:
+        """The top-k candidates' labels, softmax-weighted. A 16-bit matmul shortlists
+        RESCORE x k candidates; their float32 similarities pick the k and weigh them."""
+        ss, k = self.s * self.s, min(self.cfg.topk, logits.shape[-1])
+        top, idx = logits.topk(min(RESCORE * k if self.rescore else k, logits.shape[-1]), dim=-1)
+        pix = torch.gather(self.pix[c][:, None].expand(-1, idx.shape[1], -1), 2, idx % ss)
+        rows = idx // ss * (self.h * self.w + 1) + pix  # row of each candidate in the per-pixel tables
+        if self.rescore:
+            picked = self._buffer("picked", (rows.numel(), self.dim), torch.float32)
+            picked = torch.index_select(self.exact.view(-1, self.dim), 0, rows.reshape(-1), out=picked)
+            sim = torch.bmm(picked.view(-1, idx.shape[-1], self.dim), queries.reshape(-1, self.dim, 1)).view(idx.shape) - 1
+            sim, best = sim.masked_fill(top < -BIG / 2, -BIG).topk(k, dim=-1)
+            top, rows = torch.gather(top, -1, best), torch.gather(rows, -1, best)
+        else:
+            sim = top
+        sim = sim.masked_fill(top < -BIG / 2, float("-inf"))
+        weights = torch.softmax(sim / self.cfg.temperature, dim=-1)
+        labels = self.labels.view(-1, self.labels.shape[-1]).index_select(0, rows.reshape(-1)).view(*rows.shape, -1)
+        return (weights.unsqueeze(-1) * labels).sum(-2)
+
+    def _mixture(self, logits: torch.Tensor, c: slice) -> torch.Tensor:
+        """Compactness prior: the affinity replaced, frame by frame, by its mixture of Gaussians
+        around its top peaks, weighted by them."""
+        cfg, ss = self.cfg, self.s * self.s
+        b, q, _ = logits.shape
+        m = len(self.frames)
+        affinity = torch.softmax(logits / cfg.temperature, dim=-1).view(b, q, m, ss)
+        mixture = peak_mixture(affinity, (self.s, self.s), cfg.compactness_k, cfg.compactness_sigma)
+        mixture = mixture.masked_fill(logits.view(b, q, m, ss) < -BIG / 2, 0)
+        mixture = mixture / mixture.sum(dim=(-1, -2), keepdim=True).clamp_min(1e-12)
+        labels = self.labels[:, self.pix[c]]  # (M, tiles, S*S, C)
+        return torch.einsum("bqmn,mbnc->bqc", mixture, labels)
