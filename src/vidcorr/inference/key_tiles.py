@@ -194,9 +194,11 @@ class KeyTiles:
         cfg, ss = self.cfg, self.s * self.s
         b, q, _ = logits.shape
         m = len(self.frames)
-        affinity = torch.softmax(logits / cfg.temperature, dim=-1).view(b, q, m, ss)
+        outside = (logits < -BIG / 2).view(b, q, m, ss)
+        affinity = torch.softmax(logits.div_(cfg.temperature), dim=-1).view(b, q, m, ss)  # in place: bounded memory
         mixture = peak_mixture(affinity, (self.s, self.s), cfg.compactness_k, cfg.compactness_sigma)
-        mixture = mixture.masked_fill(logits.view(b, q, m, ss) < -BIG / 2, 0)
-        mixture = mixture / mixture.sum(dim=(-1, -2), keepdim=True).clamp_min(1e-12)
+        del affinity
+        mixture.masked_fill_(outside, 0)
+        mixture /= mixture.sum(dim=(-1, -2), keepdim=True).clamp_min(1e-12)
         labels = self.labels[:, self.pix[c]]  # (M, tiles, S*S, C)
         return torch.einsum("bqmn,mbnc->bqc", mixture, labels)
