@@ -48,7 +48,7 @@ for t, probs in prop.run(n, frames.__getitem__, first):
 total = time.perf_counter() - t0
 try:
     from vidcorr.inference.key_tiles import matmul_dtype
-    dtype = str(matmul_dtype(cfg, torch.device("cpu"))).replace("torch.", "")
+    dtype = str(matmul_dtype(cfg, torch.device("cpu"), unit=True)).replace("torch.", "")
 except ImportError:  # code from before the key tiles (--before)
     dtype = "float32"
 print(json.dumps({"frames": n - 1, "total": total, "encoder": spent["encoder"], "size": list(frames[0].shape[:2]),

@@ -17,6 +17,7 @@ from helpers.layouts import make_davis
 from vidcorr.datasets import open_dataset
 from vidcorr.inference import CopyFirst, LabFeatures, PropagationConfig, Propagator
 from vidcorr.inference.labels import decode_keypoints, heatmaps, one_hot, upsample
+from vidcorr.inference.key_tiles import matmul_dtype, unit_features
 from vidcorr.inference.matching import transfer_labels
 from vidcorr.model import ResNet18Stride4, save_encoder
 
@@ -95,6 +96,20 @@ def test_bfloat16_matmul_only_shortlists_and_float32_weighs():
     exact = transfer_labels(q, k, lab, dataclasses.replace(cfg, precision="float32"), [True, False, False])
     half = transfer_labels(q, k, lab, dataclasses.replace(cfg, precision="bfloat16"), [True, False, False])
     torch.testing.assert_close(half, exact, atol=1e-5, rtol=1e-5)
+
+
+def test_lab_colour_stays_float32_under_precision_auto():
+    """Raw Lab logits (|f|^2 - |f - f'|^2) differ by less than bf16 resolves, so `auto` shortlists
+    only unit (cosine) features in 16 bits; Lab is matched in float32 on every machine."""
+    assert matmul_dtype(PropagationConfig(), torch.device("cpu"), unit=False) == torch.float32
+    assert unit_features(torch.nn.functional.normalize(torch.randn(8, 5, 5), dim=0))
+    frames, masks = _moving_square()
+    first = one_hot(masks[0], 2)
+    runs = {p: dict(Propagator(LabFeatures(torch.device("cpu")), PropagationConfig(radius=4, temperature=0.01,
+                                                                                    precision=p))
+                    .run(len(frames), frames.__getitem__, first)) for p in ("auto", "float32")}
+    for t, labels in runs["auto"].items():
+        assert torch.equal(labels, runs["float32"][t])
 
 
 def test_features_too_large_for_the_window_penalty_are_refused():

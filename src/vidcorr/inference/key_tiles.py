@@ -26,33 +26,45 @@ RESCORE = 2  # a 16-bit matmul shortlists this many times topk candidates for th
 BIG = 64.0  # penalty of an excluded pair; exact in bf16 / fp16, far below any real logit (|q . k| < BIG / 2 - 1)
 
 
-def matmul_dtype(cfg: PropagationConfig, device: torch.device) -> torch.dtype:
-    """The windowed matmul's dtype for `cfg.precision`: auto is bfloat16 on CUDA and on CPUs with
-    native bf16 dot products (AVX512-BF16 or AMX; elsewhere it would be emulated, slower than
-    float32), else float32. Always float32 with the compactness prior, which weighs the whole
-    window by the affinity itself."""
+def matmul_dtype(cfg: PropagationConfig, device: torch.device, unit: bool) -> torch.dtype:
+    """The windowed matmul's dtype for `cfg.precision`: auto is bfloat16 for unit features (cosine
+    affinity, whose bf16 rounding of about 1e-4 is far below the spacing of similarities) on CUDA and
+    on CPUs with native bf16 dot products (AVX512-BF16 or AMX; elsewhere it would be emulated, slower
+    than float32), else float32. Raw Lab colour is not unit: its logits |f|^2 - |f - f'|^2 differ by
+    less than bf16 resolves (dev J&F 0.4753 against float32's 0.4897). Always float32 with the
+    compactness prior, which weighs the whole window by the affinity itself."""
     if cfg.precision not in ("auto", "float32", "bfloat16"):
         raise ValueError(f"propagation.precision must be auto, float32 or bfloat16, not {cfg.precision!r}")
     if cfg.compactness or cfg.precision == "float32":
         return torch.float32
-    if cfg.precision == "bfloat16" or device.type == "cuda":
+    if cfg.precision == "bfloat16":
+        return torch.bfloat16
+    if not unit:
+        return torch.float32
+    if device.type == "cuda":
         return torch.bfloat16
     native = getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)() or \
         getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()
     return torch.bfloat16 if native else torch.float32
 
 
+def unit_features(x: torch.Tensor, dim: int = 0) -> bool:
+    """Whether every feature vector along `dim` has length 1 (the encoder's cosine features)."""
+    return bool(((x.norm(dim=dim) - 1).abs() < 1e-3).all())
+
+
 class KeyTiles:
     """Memory frames of an (h, w) feature map with `dim` channels, in tile layout: slot i holds
     one frame's key squares (n, S*S, dim + 2T) and, per pixel, its float32 key and labels."""
 
-    def __init__(self, h: int, w: int, dim: int, cfg: PropagationConfig, device: torch.device, slots: int = 1):
+    def __init__(self, h: int, w: int, dim: int, cfg: PropagationConfig, device: torch.device, slots: int = 1,
+                 unit: bool = False):
         self.h, self.w, self.dim, self.cfg, self.device = h, w, dim, cfg, device
         self.t = t = cfg.tile
         self.r = max(cfg.radius, cfg.long_term_radius)
         self.s = s = t + 2 * self.r
         self.nty, self.ntx = -(-h // t), -(-w // t)
-        self.dtype = matmul_dtype(cfg, device)
+        self.dtype = matmul_dtype(cfg, device, unit)
         # pixel index (h*w: outside the image, a zero row) of each key square position of each tile
         ky = torch.arange(self.nty, device=device)[:, None] * t - self.r + torch.arange(s, device=device)
         kx = torch.arange(self.ntx, device=device)[:, None] * t - self.r + torch.arange(s, device=device)
@@ -63,7 +75,7 @@ class KeyTiles:
         self.pix = torch.where(inside, pix, h * w).reshape(self.nty * self.ntx, s * s)
         self.frames: list[tuple[int, bool] | None] = []  # (frame index, long-term) held by each slot
         self.rescore = self.dtype != torch.float32  # candidates' weights from float32 keys kept per pixel
-        self.keys = self.exact = self.labels = None
+        self.keys = self.exact = self.labels = self.key_norm = None
         self._grow(slots)
         self._work: dict[str, torch.Tensor] = {}
 

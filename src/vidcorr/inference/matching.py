@@ -20,7 +20,7 @@ import torch
 from ..model.compactness import peak_mixture
 from ..model.windows import grid_coords
 from .config import PropagationConfig
-from .key_tiles import KeyTiles
+from .key_tiles import KeyTiles, unit_features
 
 
 def _aggregate(logits: torch.Tensor, labels: torch.Tensor, grid: tuple[int, int], cfg: PropagationConfig) -> torch.Tensor:
@@ -73,7 +73,8 @@ def transfer_labels(query: torch.Tensor, keys: torch.Tensor, labels: torch.Tenso
     radii = [cfg.long_term_radius if far else cfg.radius for far in long_term]
     if any(r is None for r in radii):
         return _global(query, keys, labels, cfg, radii)
-    tiles = KeyTiles(*query.shape[1:], query.shape[0], cfg, query.device, slots=keys.shape[0])
+    tiles = KeyTiles(*query.shape[1:], query.shape[0], cfg, query.device, slots=keys.shape[0],
+                     unit=unit_features(query) and unit_features(keys, dim=1))
     tiles.sync([(i, keys[i], labels[i]) for i in range(keys.shape[0])], long_term)
     return tiles.transfer(query)
 

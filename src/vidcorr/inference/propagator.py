@@ -21,7 +21,7 @@ import torch
 from .config import PropagationConfig
 from .features import CopyFirst, feature_size
 from .labels import downsample, upsample
-from .key_tiles import KeyTiles
+from .key_tiles import KeyTiles, unit_features
 from .matching import transfer_labels, windowed
 from .memory import Memory
 
@@ -70,10 +70,13 @@ class Propagator:
             return
         low_size = self.low_size(*size)
         memory = Memory(self.cfg)
-        _, key = self._encode(read_frame(0))
+        query, key = self._encode(read_frame(0))
         low = first_low if first_low is not None else downsample(first.to(self.device), low_size)
         memory.add(0, key, low.to(self.device), annotated=True)
-        tiles = KeyTiles(*low_size, key.shape[0], self.cfg, key.device, memory.capacity()) if windowed(self.cfg) else None
+        tiles = None
+        if windowed(self.cfg):  # a 16-bit shortlist only for unit (cosine) features: matmul_dtype
+            tiles = KeyTiles(*low_size, key.shape[0], self.cfg, key.device, memory.capacity(),
+                             unit=unit_features(query) and unit_features(key))
         for t in range(1, num_frames):
             query, key = self._encode(read_frame(t))
             if tiles is not None:  # each memory frame laid out once, when it enters memory

@@ -26,6 +26,7 @@ from ..datasets.masks import write_label
 from ..datasets.vip import read_instances, write_instances
 from ..model.encoder import STRIDE
 from ..provenance import record, sha256_file
+from .features import BASELINES
 from .key_tiles import matmul_dtype
 from .labels import decode_ids, decode_keypoints, heatmaps, one_hot
 from .propagator import Propagator
@@ -127,7 +128,7 @@ def write_propagation_provenance(out: str | os.PathLike, reader: DatasetReader, 
         config=cfg.to_dict(), inputs=[str(reader.root), str(index)], index=str(index), labels=reader.label_kind,
         checkpoint=checkpoint, checkpoint_sha256=sha256_file(checkpoint) if os.path.isfile(checkpoint) else None,
         propagation=cfg.to_dict(), sequences=names, device=str(device),
-        matmul_dtype=str(matmul_dtype(cfg, torch.device(device))).removeprefix("torch."),
+        matmul_dtype=str(matmul_dtype(cfg, torch.device(device), unit=checkpoint not in BASELINES)).removeprefix("torch."),
     ))
 
 
