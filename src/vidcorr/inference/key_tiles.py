@@ -87,11 +87,11 @@ class KeyTiles:
         keys = torch.full((n, more, ss, k), -BIG, dtype=self.dtype, device=self.device)
         exact = torch.zeros(more, hw if self.rescore else 0, self.dim, device=self.device)
         labels = torch.zeros(more, hw, 0 if self.labels is None else self.labels.shape[-1], device=self.device)
+        norm = torch.zeros(more, device=self.device)
         if self.frames:  # a frame where new objects are given: one more slot than planned (copies the buffer)
-            keys, exact, labels = torch.cat([self.keys, keys], 1), torch.cat([self.exact, exact]), torch.cat([self.labels, labels])
-        self.keys, self.exact, self.labels = keys, exact, labels
-        self.key_norm = torch.cat([self.key_norm, torch.zeros(more, device=self.device)]) if self.frames else \
-            torch.zeros(more, device=self.device)
+            keys, exact = torch.cat([self.keys, keys], 1), torch.cat([self.exact, exact])
+            labels, norm = torch.cat([self.labels, labels]), torch.cat([self.key_norm, norm])
+        self.keys, self.exact, self.labels, self.key_norm = keys, exact, labels, norm
         self.frames += [None] * more
 
     def _buffer(self, name: str, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
