@@ -48,11 +48,17 @@ for t, probs in prop.run(n, frames.__getitem__, first):
 total = time.perf_counter() - t0
 try:
     from vidcorr.inference.key_tiles import matmul_dtype
-    dtype = str(matmul_dtype(cfg, torch.device("cpu"), unit=True)).replace("torch.", "")
+    dtype = matmul_dtype(cfg, torch.device("cpu"), unit=True)
 except ImportError:  # code from before the key tiles (--before)
-    dtype = "float32"
+    dtype = torch.float32
+try:
+    from vidcorr.inference.key_tiles import tile_side
+    tile = tile_side(cfg, dtype)
+except ImportError:  # code from before the default tile by precision
+    tile = cfg.tile
+dtype = str(dtype).replace("torch.", "")
 print(json.dumps({"frames": n - 1, "total": total, "encoder": spent["encoder"], "size": list(frames[0].shape[:2]),
-                  "dtype": dtype, "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+                  "dtype": dtype, "tile": tile, "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
 
 SETTINGS = [("`precision: auto`", {}), ("`precision: float32`", {"precision": "float32"}),
@@ -81,11 +87,11 @@ def main() -> None:
             per = r["frames"]
             rest = (r["total"] - r["encoder"]) / per
             enc = r["encoder"] / per
-            rows.append((f"{name} ({r['dtype']})", code, f"{per / r['total']:.2f}", f"{enc:.2f}", f"{rest:.2f}",
+            rows.append((f"{name} ({r['dtype']}, tile {r['tile']})", code, f"{per / r['total']:.2f}", f"{enc:.2f}", f"{rest:.2f}",
                          f"{rest / enc:.2f}", f"{r['max_rss_kb'] / 1024**2:.2f}"))
     h, w = r["size"]
     print(f"Propagation at {w}x{h}, {args.frames - 1} frames of DAVIS bear, first + 5 previous frames, radius 12\n")
-    print("| setting (matmul) | code | frames/s | encoder s/frame | matching + transfer s/frame | ratio to encoder | peak RSS GB |")
+    print("| setting (matmul, tile) | code | frames/s | encoder s/frame | matching + transfer s/frame | ratio to encoder | peak RSS GB |")
     print("|---|---|---|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")

@@ -98,6 +98,36 @@ def test_bfloat16_matmul_only_shortlists_and_float32_weighs():
     torch.testing.assert_close(half, exact, atol=1e-5, rtol=1e-5)
 
 
+def test_key_tiles_kept_across_frames_equal_a_fresh_layout_each_frame():
+    """The propagator lays each memory frame out once and reuses slots as frames leave (short-term
+    frames dropping out, a kept frame, one more slot where a new object is given): every frame's
+    labels equal matching against that frame's memory laid out from scratch."""
+    from vidcorr.inference.labels import downsample
+    from vidcorr.inference.memory import Memory
+
+    g = torch.Generator().manual_seed(0)
+    n, size, low_size = 9, (28, 36), (7, 9)
+    feats = [torch.nn.functional.normalize(torch.randn(8, *low_size, generator=g), dim=0) for _ in range(n)]
+    first = one_hot(torch.randint(0, 2, size, generator=g).numpy(), 2)
+    given = {4: torch.zeros(3, *size)}
+    given[4][2, 8:20, 10:26] = 1
+    cfg = PropagationConfig(radius=2, long_term_radius=3, tile=4, topk=5, temperature=0.1, short_term=3,
+                            keep_frames=(2,), precision="float32")
+    prop = Propagator(lambda t: (feats[t], feats[t]), cfg)
+    kept = dict(prop.run(n, lambda t: t, first, given=given))
+    memory = Memory(cfg)
+    memory.add(0, feats[0], downsample(first, low_size), annotated=True)
+    for t in range(1, n):
+        keys, labels, long_term = memory.tensors()
+        low = transfer_labels(feats[t], keys, labels, cfg, long_term)
+        full = upsample(low, size)
+        if t in given:
+            full = prop._write_in(full, given[t])
+            low = downsample(full, low_size)
+        torch.testing.assert_close(kept[t], full, atol=1e-5, rtol=1e-5)
+        memory.add(t, feats[t], low, annotated=t in given)
+
+
 def test_lab_colour_stays_float32_under_precision_auto():
     """Raw Lab logits (|f|^2 - |f - f'|^2) differ by less than bf16 resolves, so `auto` shortlists
     only unit (cosine) features in 16 bits; Lab is matched in float32 on every machine."""

@@ -25,7 +25,7 @@ class PropagationConfig:
     compactness_sigma: float = 2.0  # Gaussian sigma in feature pixels
     keypoint_sigma: float = 1.0  # sigma of keypoint heatmaps, in feature pixels
     input_scale: float = 1.0  # resize frames by this factor before encoding (outputs stay at native size)
-    tile: int = 12  # query tile side for windowed matching (memory/speed trade-off only)
+    tile: int | None = None  # query tile side for windowed matching (speed/memory only); None: 8 with a 16-bit matmul, else 12
     precision: str = "auto"  # windowed matmul that picks the candidates: auto (bfloat16 where native), float32, bfloat16
     chunk_elements: int = 32_000_000  # cap on affinity entries held at once (bounded memory)
 
