@@ -10,8 +10,9 @@ column and row in the tile), each key the matching penalties (0 inside its frame
 -BIG outside it or outside the image), so out-of-window logits come out of the product already
 excluded. The key side also carries -1 on the column channel, so a logit is `similarity - 1`:
 in [-2, 0] for real pairs, where the best matches sit near 0, which keeps them precise in a
-16-bit matmul. With such a matmul (`precision`), it only picks each query's candidates; their
-weights are recomputed in float32 from the kept float32 keys, so the labels carry float32 weights.
+16-bit matmul. With such a matmul (`precision`), it only picks each query's candidates (an exact
+two-step top-k: `_shortlist`); their similarities are recomputed in float32 from the kept float32
+keys (a sampled matmul over just those pairs), so the labels carry float32 weights.
 """
 
 from __future__ import annotations
