@@ -269,6 +269,8 @@ def test_cli_propagates_davis_with_a_baseline_and_a_checkpoint(tmp_path):
          "--config", str(cfg)])
     prov = json.loads((tmp_path / "net/provenance.json").read_text())
     assert prov["propagation"]["radius"] == 2 and len(prov["checkpoint_sha256"]) == 64
+    dtype = matmul_dtype(PropagationConfig(), torch.device("cpu"), unit=True)
+    assert (prov["matmul_dtype"], prov["tile"]) == (str(dtype).removeprefix("torch."), 12 if dtype == torch.float32 else 8)
 
 
 def test_missing_checkpoint_and_unknown_setting_are_clear_errors(tmp_path):

@@ -27,7 +27,7 @@ from ..datasets.vip import read_instances, write_instances
 from ..model.encoder import STRIDE
 from ..provenance import record, sha256_file
 from .features import BASELINES
-from .key_tiles import matmul_dtype
+from .key_tiles import matmul_dtype, tile_side
 from .labels import decode_ids, decode_keypoints, heatmaps, one_hot
 from .propagator import Propagator
 
@@ -123,12 +123,13 @@ def propagate_dataset(reader: DatasetReader, propagator: Propagator, out: str | 
 def write_propagation_provenance(out: str | os.PathLike, reader: DatasetReader, index: str | os.PathLike,
                                  checkpoint: str, cfg, names: list[str], device) -> None:
     """<out>/provenance.json: the settings, the dataset index, the checkpoint and its hash, and the
-    windowed matmul's dtype (`precision: auto` depends on the machine)."""
+    windowed matmul's dtype (`precision: auto` depends on the machine) and tile side."""
+    dtype = matmul_dtype(cfg, torch.device(device), unit=checkpoint not in BASELINES)
     write_json(Path(out) / "provenance.json", record(
         config=cfg.to_dict(), inputs=[str(reader.root), str(index)], index=str(index), labels=reader.label_kind,
         checkpoint=checkpoint, checkpoint_sha256=sha256_file(checkpoint) if os.path.isfile(checkpoint) else None,
         propagation=cfg.to_dict(), sequences=names, device=str(device),
-        matmul_dtype=str(matmul_dtype(cfg, torch.device(device), unit=checkpoint not in BASELINES)).removeprefix("torch."),
+        matmul_dtype=str(dtype).removeprefix("torch."), tile=tile_side(cfg, dtype),
     ))
 
 
