@@ -128,6 +128,25 @@ def test_key_tiles_kept_across_frames_equal_a_fresh_layout_each_frame():
         memory.add(t, feats[t], low, annotated=t in given)
 
 
+def test_a_second_sequence_reuses_the_key_tiles_and_equals_a_fresh_run():
+    """The propagator keeps the last sequence's key buffer for the next one of the same size (emptied:
+    nothing of the first sequence reaches the second, which has fewer classes)."""
+    g = torch.Generator().manual_seed(1)
+    feats = [[torch.nn.functional.normalize(torch.randn(8, 7, 9, generator=g), dim=0) for _ in range(6)]
+             for _ in range(2)]
+    firsts = [one_hot(torch.randint(0, c, (28, 36), generator=g).numpy(), c) for c in (3, 2)]
+    cfg = PropagationConfig(radius=2, tile=4, topk=5, temperature=0.1, short_term=2, precision="float32")
+    prop = Propagator(lambda f: f, cfg)
+    dict(prop.run(6, lambda t: (feats[0][t], feats[0][t]), firsts[0]))
+    buffer = prop._kept[1]
+    second = dict(prop.run(6, lambda t: (feats[1][t], feats[1][t]), firsts[1]))
+    assert prop._kept[1] is buffer
+    fresh = dict(Propagator(lambda f: f, cfg).run(6, lambda t: (feats[1][t], feats[1][t]), firsts[1]))
+    for t, labels in fresh.items():
+        assert labels.shape[0] == 2
+        torch.testing.assert_close(second[t], labels, atol=1e-6, rtol=1e-6)
+
+
 def test_lab_colour_stays_float32_under_precision_auto():
     """Raw Lab logits (|f|^2 - |f - f'|^2) differ by less than bf16 resolves, so `auto` shortlists
     only unit (cosine) features in 16 bits; Lab is matched in float32 on every machine."""

@@ -108,6 +108,12 @@ class KeyTiles:
         self.frames += [None] * more
         self.windows += [None] * more  # the radius whose penalties each slot holds (None: masked)
 
+    def clear(self) -> None:
+        """Hold no frame; the buffers stay allocated, for the next sequence of this size."""
+        self.keys[..., self.dim:] = -BIG
+        self.frames, self.windows = [None] * len(self.frames), [None] * len(self.windows)
+        self.labels = self.labels[..., :0]
+
     def _buffer(self, name: str, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
         """A work buffer reused from one query frame to the next (fresh large allocations cost page
         faults on every call); a smaller first dimension (the last chunk) takes the front of it."""

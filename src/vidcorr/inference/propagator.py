@@ -31,6 +31,7 @@ class Propagator:
         self.features = features
         self.cfg = cfg
         self.device = torch.device(device)
+        self._kept: tuple[tuple, KeyTiles] | None = None  # the last finished sequence's key tiles
 
     def low_size(self, height: int, width: int) -> tuple[int, int]:
         """Feature-map size for a native frame size (after cfg.input_scale)."""
@@ -73,10 +74,7 @@ class Propagator:
         query, key = self._encode(read_frame(0))
         low = first_low if first_low is not None else downsample(first.to(self.device), low_size)
         memory.add(0, key, low.to(self.device), annotated=True)
-        tiles = None
-        if windowed(self.cfg):  # a 16-bit shortlist only for unit (cosine) features: matmul_dtype
-            tiles = KeyTiles(*low_size, key.shape[0], self.cfg, key.device, memory.capacity(),
-                             unit=unit_features(query) and unit_features(key))
+        spec, tiles = self._key_tiles(low_size, query, key, memory.capacity()) if windowed(self.cfg) else (None, None)
         for t in range(1, num_frames):
             query, key = self._encode(read_frame(t))
             if tiles is not None:  # each memory frame laid out once, when it enters memory
@@ -92,6 +90,22 @@ class Propagator:
                 low = downsample(full, low_size)
             memory.add(t, key, low, annotated=annotated)
             yield t, full
+        if tiles is not None:
+            self._kept = (spec, tiles)  # for the next sequence
+
+    def _key_tiles(self, low_size: tuple[int, int], query: torch.Tensor, key: torch.Tensor,
+                   slots: int) -> tuple[tuple, KeyTiles]:
+        """The memory layout for a new sequence: the last finished sequence's, emptied, where it has the
+        same size, kind and number of slots (its key buffer, 1.35 GB at 480p, cost up to 2 s of page
+        faults to allocate on 2 cores); taken, so a sequence run meanwhile gets its own. A 16-bit
+        shortlist only for unit (cosine) features (matmul_dtype)."""
+        unit = unit_features(query) and unit_features(key)
+        spec = (low_size, key.shape[0], unit, key.device, slots)
+        kept, self._kept = self._kept, None
+        if kept is not None and kept[0] == spec and len(kept[1].frames) == slots:
+            kept[1].clear()
+            return spec, kept[1]
+        return spec, KeyTiles(*low_size, key.shape[0], self.cfg, key.device, slots, unit=unit)
 
     def _write_in(self, labels: torch.Tensor, new: torch.Tensor) -> torch.Tensor:
         """Overwrite the pixels of newly given objects (channels >= 1 of `new`) with their labels."""
