@@ -189,11 +189,12 @@ class KeyTiles:
         q = q.view(d, self.nty, t, self.ntx, t).permute(1, 3, 2, 4, 0)
         exact = self._buffer("queries", (n, t * t, d), torch.float32)
         exact.view(self.nty, self.ntx, t, t, d).copy_(q)
-        if "low" not in self._work:
+        low = self._work.get("low")
+        if low is None:
             eye = torch.eye(t, device=query.device)
             onehot = torch.cat([eye[None, :].expand(t, t, t), eye[:, None].expand(t, t, t)], -1).reshape(t * t, 2 * t)
-            self._buffer("low", (n, t * t, d + 2 * t), self.dtype)[..., d:] = onehot
-        low = self._work["low"]
+            low = self._work["low"] = torch.empty(n, t * t, d + 2 * t, dtype=self.dtype, device=self.device)
+            low[..., d:] = onehot
         low[..., :d] = exact
         return low, exact.view(-1, d)
 
@@ -277,7 +278,8 @@ class KeyTiles:
         """Compactness prior: the affinity replaced, frame by frame, by its mixture of Gaussians
         around its top peaks, weighted by them."""
         cfg, ss = self.cfg, self.s * self.s
-        b, q, m = *logits.shape[:2], logits.shape[2] // ss
+        b, q, _ = logits.shape
+        m = len(self.frames)
         outside = (logits < -BIG / 2).view(b, q, m, ss)
         affinity = torch.softmax(logits.div_(cfg.temperature), dim=-1).view(b, q, m, ss)  # in place: bounded memory
         mixture = peak_mixture(affinity, (self.s, self.s), cfg.compactness_k, cfg.compactness_sigma)
