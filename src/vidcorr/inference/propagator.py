@@ -96,11 +96,11 @@ class Propagator:
     def _key_tiles(self, low_size: tuple[int, int], query: torch.Tensor, key: torch.Tensor,
                    slots: int) -> tuple[tuple, KeyTiles]:
         """The memory layout for a new sequence: the last finished sequence's, emptied, where it has the
-        same size, kind and number of slots (its key buffer, 1.35 GB at 480p, cost up to 2 s of page
+        same size and kind and as many slots (its key buffer, 1.35 GB at 480p, cost up to 2 s of page
         faults to allocate on 2 cores); taken, so a sequence run meanwhile gets its own. A 16-bit
         shortlist only for unit (cosine) features (matmul_dtype)."""
         unit = unit_features(query) and unit_features(key)
-        spec = (low_size, key.shape[0], unit, key.device, slots)
+        spec = (low_size, key.shape[0], unit, key.device)
         kept, self._kept = self._kept, None
         if kept is not None and kept[0] == spec and len(kept[1].frames) == slots:
             kept[1].clear()
