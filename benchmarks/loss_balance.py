@@ -57,7 +57,7 @@ def _norms(model, q, r, channel: int, recipe: str, cfg: TrainConfig) -> dict[str
     values = F.adaptive_avg_pool2d(r, size)[:, channel:channel + 1]
     target = F.adaptive_avg_pool2d(q, size)[:, channel:channel + 1] if recipe == "before" else q[:, channel:channel + 1]
     losses = reconstruction_losses(fq, fr, values, target, radius=cfg.radius, temperature=cfg.temperature,
-                                   compactness=(cfg.compactness_k, cfg.compactness_sigma, cfg.compactness_weight))
+                                   compactness=cfg.compactness_prior())
     rec = F.smooth_l1_loss(losses.prediction, target) if recipe == "before" else losses.reconstruction
     norms = term_gradient_norms({"reconstruction": rec, "compactness": losses.compactness}, list(model.parameters()))
     return {**norms, "reconstruction": float(rec.detach()), "compactness": float(losses.compactness.detach())}

@@ -22,8 +22,9 @@ from vidcorr.inference.matching import transfer_labels
 from vidcorr.model import ResNet18Stride4, save_encoder
 
 
-def _brute(q, k, lab, cfg, long_term=(False, False)):
-    """Per query pixel: all candidates of all memory frames, in plain loops."""
+def _brute(q, k, lab, cfg, long_term=(False, False), replaced=None):
+    """Per query pixel: all candidates of all memory frames, in plain loops (`replaced` collects,
+    for the port's compactness form, whether each frame's map was replaced)."""
     d, h, w = q.shape
     out = torch.zeros(lab.shape[1], h, w)
     for y in range(h):
@@ -44,7 +45,15 @@ def _brute(q, k, lab, cfg, long_term=(False, False)):
                 for m in range(k.shape[0]):
                     idx = [i for i, p in enumerate(where) if p[0] == m]
                     vals, top = a[idx].topk(cfg.compactness_k)
+                    port = cfg.compactness_form == "port"
+                    if port:
+                        vals = torch.softmax(vals, 0)
+                        sure = bool(a[idx].max() > cfg.compactness_threshold)
+                        replaced.append(sure)
                     for i in idx:
+                        if port and not sure:
+                            mix[i] = a[i]
+                            continue
                         for v, j in zip(vals, top):
                             _, px, py = where[idx[j]]
                             d2 = (where[i][1] - px) ** 2 + (where[i][2] - py) ** 2
@@ -68,6 +77,12 @@ def _brute(q, k, lab, cfg, long_term=(False, False)):
     (PropagationConfig(radius=2, long_term_radius=None, topk=5, temperature=0.1, chunk_elements=500), (True, False)),
     (PropagationConfig(radius=1, long_term_radius=None, compactness=True, compactness_k=2, compactness_sigma=1.5,
                        temperature=0.1, chunk_elements=3000), (False, True)),
+    # the LIIR port's form: softmax-weighted peaks, a frame's map replaced only past the threshold
+    (PropagationConfig(radius=2, tile=3, compactness=True, compactness_form="port", compactness_k=2,
+                       compactness_sigma=0.4247, compactness_threshold=0.12, temperature=0.1), (False, False)),
+    (PropagationConfig(radius=None, compactness=True, compactness_form="port", compactness_k=2,
+                       compactness_sigma=0.4247, compactness_threshold=0.03, temperature=0.1, chunk_elements=3000),
+     (False, False)),
 ])
 def test_matching_equals_brute_force(cfg, long_term):
     cfg = dataclasses.replace(cfg, precision="float32")
@@ -75,8 +90,11 @@ def test_matching_equals_brute_force(cfg, long_term):
     q = torch.nn.functional.normalize(torch.randn(8, 7, 9, generator=g), dim=0)
     k = torch.nn.functional.normalize(torch.randn(2, 8, 7, 9, generator=g), dim=1)
     lab = torch.softmax(torch.randn(2, 3, 7, 9, generator=g), 1)
-    torch.testing.assert_close(transfer_labels(q, k, lab, cfg, list(long_term)), _brute(q, k, lab, cfg, long_term),
-                               atol=1e-5, rtol=1e-5)
+    replaced = []
+    torch.testing.assert_close(transfer_labels(q, k, lab, cfg, list(long_term)),
+                               _brute(q, k, lab, cfg, long_term, replaced), atol=1e-5, rtol=1e-5)
+    if cfg.compactness_form == "port":  # both branches taken
+        assert 0 < sum(replaced) < len(replaced), sum(replaced) / len(replaced)
 
 
 def test_bfloat16_matmul_only_shortlists_and_float32_weighs():
@@ -366,3 +384,22 @@ def test_memory_schedules(settings, expected):
     assert [t for t, far in long_term.items() if far] == [t for t in expected if t < 15]
     with pytest.raises(ValueError, match="propagation setting keep_frames.0: 0 is less than the minimum of 1"):
         PropagationConfig.from_dict({"keep_frames": [0]})
+
+
+def _mast_reference_frames(t: int) -> list[int]:
+    """The frames MAST's benchmark.py (`--ref 0`) matches target t against: 0, 5 once it is past, and
+    t-1, t-3, t-5 where positive (re-derived from its list comprehension)."""
+    i = t - 1
+    recent = [x for x in range(i, i - 6, -2) if x > 0]
+    return sorted({0, *([5] if 5 <= i else []), *recent})
+
+
+def test_memory_is_masts_at_every_target_up_to_60():
+    from vidcorr.inference.memory import Memory
+
+    memory = Memory(PropagationConfig.from_dict({"short_term": 5, "short_term_stride": 2, "keep_frames": [5]}))
+    memory.add(0, torch.zeros(1, 1, 1), torch.zeros(1, 1, 1), annotated=True)
+    for t in range(1, 61):
+        assert sorted(e[0] for e in memory.entries()) == _mast_reference_frames(t), f"target {t}"
+        memory.add(t, torch.zeros(1, 1, 1), torch.zeros(1, 1, 1))
+    assert _mast_reference_frames(7) == [0, 2, 4, 5, 6]  # the issue's example, so the oracle itself is checked

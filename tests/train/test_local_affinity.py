@@ -3,20 +3,29 @@ positives, potential values and gradients, on tiled and dense layouts alike."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
 
+from vidcorr.model.compactness import TrainingPrior
 from vidcorr.model.ven import potential_value
 from vidcorr.model.windows import chebyshev_distance, grid_coords, local_windows
 from vidcorr.train.mer_losses import positive_logits
 from vidcorr.train.reconstruction import reconstruction_losses
 
 
-def dense_heatmap(affinity, coords, k, sigma, valid):
+def dense_heatmap(affinity, coords, k, sigma, valid, port=False):
     """LIIR Eq. 7-8 written out: the k peaks' Gaussians over every position's coordinates (N, 2),
-    weighted by the peak values, normalised over the valid positions."""
+    weighted by the peak values, normalised over the valid positions (port: weighted by the
+    softmax of the peak values, Gaussians exp(-4 ln 2 d^2 / FWHM^2), not normalised)."""
     peaks, idx = affinity.topk(k, dim=-1)
+    if port:
+        fwhm = sigma * 2 * math.sqrt(2 * math.log(2))
+        peaks = torch.softmax(peaks, -1)
+        return sum(peaks[..., j:j + 1] * torch.exp(-4 * math.log(2) * ((coords - coords[idx[..., j]][..., None, :]) ** 2).sum(-1)
+                                                   / fwhm**2) for j in range(k)).masked_fill(~valid, 0)
     mix = sum(peaks[..., j:j + 1] * torch.exp(-((coords - coords[idx[..., j]][..., None, :]) ** 2).sum(-1) / (2 * sigma**2))
               for j in range(k))
     mix = mix.masked_fill(~valid, 0)
@@ -42,10 +51,15 @@ def dense_losses(fq, fr, values, target, radius, temperature, ranges=None, negat
     rec = F.smooth_l1_loss(scale * recon, scale * target)
     comp = torch.zeros(())
     if compactness is not None:
-        k, sigma, weight = compactness
         intra = torch.softmax(logits, -1)
-        heat = dense_heatmap(intra.detach(), grid_coords(h, w), k, sigma, valid=window)
-        comp = weight * (intra - heat).abs().sum(-1).mean()
+        if compactness.form == "port":
+            heat = dense_heatmap(intra.detach(), grid_coords(h, w), compactness.k, compactness.sigma, window, port=True)
+            sure = (intra.detach().amax(-1, keepdim=True) > compactness.threshold).float()
+            rows = F.smooth_l1_loss(20 * intra * sure, 20 * heat * sure, reduction="none").sum(-1) / (2 * radius + 1) ** 2
+        else:
+            heat = dense_heatmap(intra.detach(), grid_coords(h, w), compactness.k, compactness.sigma, valid=window)
+            rows = (intra - heat).abs().sum(-1)
+        comp = compactness.weight * rows.mean()
     target_feat = F.normalize(torch.bmm(affinity, fr.flatten(2).transpose(1, 2)), dim=-1)
     pos = (q.transpose(1, 2) * target_feat).sum(-1, keepdim=True) / temperature
     return rec, comp, recon, pos, torch.logsumexp(logits, -1, keepdim=True)
@@ -84,14 +98,16 @@ def test_the_windows_cover_each_pixel_once_and_tile_where_that_is_smaller():
 @pytest.mark.parametrize("h, w, radius", SIZES)
 @pytest.mark.parametrize("bank", [False, True])
 @pytest.mark.parametrize("sampler", [False, True])
-def test_windowed_losses_and_gradients_equal_the_dense_form(h, w, radius, bank, sampler):
+@pytest.mark.parametrize("form", ["mixture", "port"])
+def test_windowed_losses_and_gradients_equal_the_dense_form(h, w, radius, bank, sampler, form):
     fq, fr, values, target, g = _inputs(2, 16, h, w)
     extra = {}
     if bank:
         extra = dict(negatives=F.normalize(torch.randn(30, 16, generator=g), dim=1),
                      negative_videos=torch.arange(30) % 3, videos=torch.tensor([0, 2]))
     ranges = torch.randint(1, radius + 1, (2, h * w), generator=g).float() + 0.5 if sampler else None
-    comp = (3, 1.5, 0.01)
+    # the port's threshold (0.5) would leave random features no confident row: 0.05 keeps some
+    comp = TrainingPrior(3, 1.5, 0.01) if form == "mixture" else TrainingPrior(2, 0.4247, 1.0, "port", 0.05)
     got = reconstruction_losses(fq, fr, values, target, radius=radius, temperature=0.07, ranges=ranges,
                                 compactness=comp, **extra)
     pos = positive_logits(fq, fr, got, 0.07, "reconstruction")

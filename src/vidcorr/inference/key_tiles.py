@@ -22,7 +22,7 @@ import warnings
 import torch
 import torch.nn.functional as F
 
-from ..model.compactness import peak_mixture
+from ..model.compactness import inference_weights
 from .config import PropagationConfig
 
 RESCORE = 2  # a 16-bit matmul shortlists this many times topk candidates for the float32 pick
@@ -282,9 +282,8 @@ class KeyTiles:
         m = len(self.frames)
         outside = (logits < -BIG / 2).view(b, q, m, ss)
         affinity = torch.softmax(logits.div_(cfg.temperature), dim=-1).view(b, q, m, ss)  # in place: bounded memory
-        mixture = peak_mixture(affinity, (self.s, self.s), cfg.compactness_k, cfg.compactness_sigma)
+        mixture = inference_weights(affinity, (self.s, self.s), outside, k=cfg.compactness_k, sigma=cfg.compactness_sigma,
+                                    form=cfg.compactness_form, threshold=cfg.compactness_threshold)
         del affinity
-        mixture.masked_fill_(outside, 0)
-        mixture /= mixture.sum(dim=(-1, -2), keepdim=True).clamp_min(1e-12)
         labels = self.labels[:, self.pix[c]]  # (M, tiles, S*S, C)
         return torch.einsum("bqmn,mbnc->bqc", mixture, labels)

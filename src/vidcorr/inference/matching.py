@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import torch
 
-from ..model.compactness import peak_mixture
+from ..model.compactness import inference_weights
 from ..model.windows import grid_coords
 from .config import PropagationConfig
 from .key_tiles import KeyTiles, unit_features
@@ -29,9 +29,8 @@ def _aggregate(logits: torch.Tensor, labels: torch.Tensor, grid: tuple[int, int]
     b, q, m, n = logits.shape
     if cfg.compactness:
         affinity = torch.softmax(logits.reshape(b, q, m * n), dim=-1).view(b, q, m, n)
-        mixture = peak_mixture(affinity, grid, cfg.compactness_k, cfg.compactness_sigma)  # per memory frame
-        mixture = mixture.masked_fill(torch.isinf(logits), 0)
-        mixture = mixture / mixture.sum(dim=(-1, -2), keepdim=True).clamp_min(1e-12)
+        mixture = inference_weights(affinity, grid, torch.isinf(logits), k=cfg.compactness_k, sigma=cfg.compactness_sigma,
+                                    form=cfg.compactness_form, threshold=cfg.compactness_threshold)
         return torch.einsum("bqmn,bmnc->bqc", mixture, labels)
     flat = logits.reshape(b, q, m * n)
     top, idx = flat.topk(min(cfg.topk, m * n), dim=-1)  # (B, Q, k)

@@ -21,21 +21,20 @@ class Memory:
         self.long = deque(maxlen=cfg.long_term_size) if cfg.long_term_size > 0 else deque(maxlen=0)
 
     def add(self, t: int, key: torch.Tensor, labels: torch.Tensor, annotated: bool = False) -> None:
-        """Store frame t's key features (D, h, w) and labels (C, h, w)."""
+        """Store frame t's key features (D, h, w) and labels (C, h, w). Every frame enters the
+        short-term queue, permanent ones too, so that the stride counts frames back from the newest
+        (MAST's t-1, t-3, t-5 at every t, also while frame 5 is one of them)."""
         entry = (t, key, labels)
         if annotated:
-            if t == 0 and not self.cfg.first_frame:
-                self.short.append(entry)
-                return
-            self.permanent.append(entry)
-            return
-        if t < self.cfg.first_frames or t in self.cfg.keep_frames:
-            self.permanent.append(entry)
-            return
-        self.short.append(entry)
+            permanent = t > 0 or self.cfg.first_frame
+        else:
+            permanent = t < self.cfg.first_frames or t in self.cfg.keep_frames
         every = self.cfg.long_term_every
-        if every and t % every == 0:
+        if permanent:
+            self.permanent.append(entry)
+        elif not annotated and every and t % every == 0:
             self.long.append(entry)
+        self.short.append(entry)
 
     def entries(self) -> list[tuple[int, torch.Tensor, torch.Tensor]]:
         seen, out = set(), []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from ..model.compactness import TrainingPrior
 from ..settings_schema import TRAINING_STAGE, check
 
 STAGES = ("warmup", "inter", "mer")  # the order a run trains them in
@@ -39,6 +40,8 @@ class TrainConfig:
     compactness_k: int = 3
     compactness_sigma: float = 1.5
     compactness_weight: float = 0.01
+    compactness_form: str = "mixture"  # mixture (L1 to the normalised mixture) or port (the LIIR port's; model/compactness.py)
+    compactness_threshold: float = 0.5  # port form: rows whose top affinity exceeds it
     # MER stage 3 (Tables 4 and 5A-C of the MER paper); only the `mer` stage may switch these on.
     flow_fusion: bool = False  # Eq. 5: frame + alpha * flow map before the encoder
     flow_alpha: float = 0.1  # initial alpha (learnable)
@@ -94,3 +97,10 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def compactness_prior(self) -> TrainingPrior | None:
+        """The training-time compactness prior this stage asks for, if any."""
+        if not self.compactness:
+            return None
+        return TrainingPrior(self.compactness_k, self.compactness_sigma, self.compactness_weight,
+                             self.compactness_form, self.compactness_threshold)

@@ -343,7 +343,7 @@ def step_losses(parts: Parts, cfg: TrainConfig, batch: dict, channel: torch.Tens
         fq, fr, values, target, radius=cfg.radius, temperature=cfg.temperature,
         ranges=parts.clusters(fq.detach(), fr.detach(), g).ranges if parts.clusters is not None else None,
         negatives=negs if cfg.stage == "inter" else None, negative_videos=neg_videos, videos=batch["video"],
-        compactness=(cfg.compactness_k, cfg.compactness_sigma, cfg.compactness_weight) if cfg.compactness else None,
+        compactness=cfg.compactness_prior(),
         scale=scale,
     )
     objective = {"compactness": losses.compactness}

@@ -10,8 +10,8 @@ Eq. 3  loss: smooth L1 against the query's own pixels of that channel. As in MAS
        the encoder's gradient;
 Eq. 4-5 inter-video: the softmax denominator also runs over memory-bank negatives from other
        videos, while the numerator (and so the reconstruction) uses reference pixels only;
-Eq. 7-8 compactness: each intra-video affinity map is pulled (L1) towards its mixture of
-       Gaussians around its top-k peaks.
+Eq. 7-8 compactness: each intra-video affinity map is pulled towards its mixture of Gaussians
+       around its top-k peaks (model/compactness.py: the mixture form, L1, or the LIIR port's).
 
 The affinity is local: each query pixel is compared only with the reference pixels of its window
 (model/windows.py lays them out in tiles), so memory grows as HW x (TILE + 2R)^2, not (HW)^2, as
@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
-from ..model.compactness import compactness_heatmap
+from ..model.compactness import TrainingPrior
 from ..model.windows import Windows, local_windows
 
 RECON_SCALE = 20.0  # MAST: smooth_l1(20 * prediction, 20 * target)
@@ -92,13 +92,13 @@ def reconstruction_losses(
     fq: torch.Tensor, fr: torch.Tensor, values: torch.Tensor, target: torch.Tensor, *,
     radius: int, temperature: float, ranges: torch.Tensor | None = None,
     negatives: torch.Tensor | None = None, negative_videos: torch.Tensor | None = None, videos: torch.Tensor | None = None,
-    compactness: tuple[int, float, float] | None = None, scale: float = RECON_SCALE,
+    compactness: TrainingPrior | None = None, scale: float = RECON_SCALE,
 ) -> Losses:
     """fq, fr: (B, D, h, w) L2-normalised features; values (B, 1, h, w); target (B, 1, H, W) at
     feature or input resolution.
 
     negatives (K, D) with their video ids join the denominator, except those of the sample's own
-    video. compactness = (k, sigma, weight). Both sides of smooth L1 are multiplied by `scale`.
+    video. `compactness` adds the spatial-compactness prior's loss. Both sides of smooth L1 are multiplied by `scale`.
     `ranges` (B, h*w), per query pixel (the multi-cluster sampler's), replace the square window of
     `radius`.
     """
@@ -116,8 +116,7 @@ def reconstruction_losses(
     rec = F.smooth_l1_loss(scale * recon, scale * target)
     comp = torch.zeros((), device=fq.device)
     if compactness is not None:
-        k, sigma, weight = compactness
         intra = torch.softmax(logits, dim=-1)
-        heat = compactness_heatmap(intra.detach(), win.key_grid, k, sigma, valid=logits > float("-inf"))
-        comp = weight * (win.scatter((intra - heat).abs().sum(-1))).mean()
+        rows = compactness.loss(intra, win.key_grid, logits > float("-inf"), (2 * radius + 1) ** 2)
+        comp = compactness.weight * win.scatter(rows[..., 0]).mean()
     return Losses(rec + comp, rec, comp, recon, win, affinity, logits)
