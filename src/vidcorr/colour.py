@@ -6,17 +6,17 @@ import cv2
 import numpy as np
 import torch
 
-# Lab from OpenCV's float path: L in [0, 100], a and b roughly in [-110, 110].
+# Lab from OpenCV's float path: L in [0, 100], a and b roughly in [-110, 110] (sRGB's gamut).
 LAB_SHIFT = np.array([50.0, 0.0, 0.0], np.float32)
-LAB_SCALE = np.array([50.0, 110.0, 110.0], np.float32)
+AB_SCALE = 110.0  # a and b divided by it; MAST and the LIIR port divide by 127 (Normalize([50, 0, 0], [50, 127, 127]))
 
 
-def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """(H, W, 3) uint8 RGB to (H, W, 3) float32 Lab scaled to about [-1, 1] per channel."""
+def rgb_to_lab(rgb: np.ndarray, ab_scale: float = AB_SCALE) -> np.ndarray:
+    """(H, W, 3) uint8 RGB to (H, W, 3) float32 Lab: L to [-1, 1], a and b divided by ab_scale."""
     lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
-    return (lab - LAB_SHIFT) / LAB_SCALE
+    return (lab - LAB_SHIFT) / np.array([50.0, ab_scale, ab_scale], np.float32)
 
 
-def lab_tensor(rgb: np.ndarray) -> torch.Tensor:
+def lab_tensor(rgb: np.ndarray, ab_scale: float = AB_SCALE) -> torch.Tensor:
     """(3, H, W) float32 tensor of the scaled Lab image."""
-    return torch.from_numpy(np.ascontiguousarray(rgb_to_lab(rgb).transpose(2, 0, 1)))
+    return torch.from_numpy(np.ascontiguousarray(rgb_to_lab(rgb, ab_scale).transpose(2, 0, 1)))

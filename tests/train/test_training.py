@@ -279,3 +279,75 @@ def test_resume_and_rerun_refuse_other_data(tmp_path, synthetic_root):
     train(cfg, data, tmp_path / "done", device="cpu")  # the same inputs: nothing to do, same weights
     assert torch.equal(torch.load(tmp_path / "done/final.pt", weights_only=True)["encoder"]["conv1.weight"],
                        torch.load(half / "last.pt", weights_only=True)["encoder"]["conv1.weight"])
+
+
+def test_mast_pair_list_cuts_each_video_into_consecutive_pairs_at_one_gap_per_pass(tmp_path):
+    """pairs: mast. Per pass each video gets one gap and its frames 0, g, 2g, ... are cut into
+    consecutive pairs, so longer videos and small gaps give more pairs: per pair the gaps come out
+    near MAST's effective 65.6 / 26.2 / 8.2 % (0.4/4 : 0.4/10 : 0.2/16 of a long video)."""
+    import numpy as np
+
+    from vidcorr.train.data import PairDataset, Video
+
+    long, short = Video("d", "long", [tmp_path / f"{t}.png" for t in range(400)]), Video("d", "short", [tmp_path / "x.png"] * 40)
+    data = PairDataset([long, short], crop=32, max_gap=8, length=20000, seed=0, gaps=(2, 5, 8), gap_probs=(0.4, 0.4, 0.2),
+                       resize="whole", pairs="mast")
+    pairs = data._mast_pairs()[:20000]
+    by_video = {v: [(t, g) for vv, t, g in pairs if vv == v] for v in (0, 1)}
+    assert 6 < len(by_video[0]) / len(by_video[1]) < 14  # 10x the frames, about 10x the pairs
+    for v, video in enumerate((long, short)):
+        assert all(t % (2 * g) == 0 and t + g < len(video.frames) for t, g in by_video[v])
+    gaps = np.array([g for v, _, g in pairs if v == 0])
+    shares = [(gaps == g).mean() for g in (2, 5, 8)]
+    assert abs(shares[0] - 0.656) < 0.04 and abs(shares[1] - 0.262) < 0.04 and abs(shares[2] - 0.082) < 0.03
+    data.set_epoch(1)
+    assert data._mast_pairs()[:50] != pairs[:50]  # a new list each epoch
+
+
+def test_mast_input_switches_flip_values_and_lab_scale(tmp_path, synthetic_root):
+    """flip false never mirrors; ab_scale divides a and b and travels with the checkpoint to
+    inference; values subsample takes each cell's top-left pixel (MAST's [::4, ::4])."""
+    import numpy as np
+
+    from vidcorr.colour import lab_tensor
+    from vidcorr.inference.features import NetworkFeatures
+    from vidcorr.model import load_encoder
+    from vidcorr.train.data import PairDataset, Video
+
+    rgb = np.zeros((8, 8, 3), np.uint8)
+    rgb[..., 0] = 200
+    a110, a127 = lab_tensor(rgb)[1], lab_tensor(rgb, 127.0)[1]
+    torch.testing.assert_close(a110 * 110 / 127, a127)
+    frames = sorted((synthetic_root / "JPEGImages/480p").iterdir())[0]
+    video = Video("d", "v", sorted(frames.iterdir()))
+    plain = PairDataset([video], crop=32, max_gap=2, length=40, seed=0, resize="whole")
+    flat = PairDataset([video], crop=32, max_gap=2, length=40, seed=0, resize="whole", flip=False)
+    flipped = sum(not torch.equal(plain[i]["query"], flat[i]["query"]) for i in range(40))
+    assert 5 < flipped < 35  # about half mirrored with flips on, none without
+    assert all(torch.equal(flat[i]["query"], flat[i]["query"]) for i in range(3))
+    cfg = TrainConfig.from_dict({**TINY, "epochs": 1, "ab_scale": 127.0, "values": "subsample", "flip": False})
+    train(cfg, _index(tmp_path, synthetic_root), tmp_path / "run", device="cpu")
+    assert load_encoder(tmp_path / "run/final.pt").ab_scale == 127.0
+    feats = NetworkFeatures(load_encoder(tmp_path / "run/final.pt"), torch.device("cpu"))
+    assert feats.encoder.ab_scale == 127.0
+    other = TrainConfig.from_dict({**TINY, "epochs": 1, "stage": "inter", "bank_frames": 2})
+    with pytest.raises(ValueError, match="divided by 127.*give the stage ab_scale: 127"):
+        train(other, _index(tmp_path, synthetic_root), tmp_path / "inter", init=tmp_path / "run/final.pt", device="cpu")
+
+
+def test_mast_head_and_zero_position_encoding():
+    """head mast: MAST's 3x3 post-convolution 256 -> 64 with bias; position_init zeros: the LIIR
+    port's pos_embed1, so the untrained encoding changes nothing."""
+    from vidcorr.model import build_encoder, encoder_config
+
+    enc = ResNet18Stride4(head="mast", position="1dape", position_size=(8, 8), position_init="zeros").eval()
+    assert enc.head.weight.shape == (64, 256, 3, 3) and enc.head.bias is not None
+    plain = ResNet18Stride4(head="mast", position="none").eval()
+    plain.load_state_dict({k: v for k, v in enc.state_dict().items() if not k.startswith("position.")})
+    x = torch.randn(1, 3, 32, 32)
+    with torch.no_grad():
+        assert enc(x).shape == (1, 64, 8, 8)
+        torch.testing.assert_close(enc(x), plain(x))
+    assert build_encoder(encoder_config(enc)).head.weight.shape == (64, 256, 3, 3)
+    with pytest.raises(ValueError, match="encoder head must be one of none, mast"):
+        ResNet18Stride4(head="post")

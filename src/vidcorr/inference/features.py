@@ -31,7 +31,7 @@ class NetworkFeatures:
 
     @torch.inference_mode()
     def __call__(self, rgb: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-        x = lab_tensor(rgb)[None].to(self.device).contiguous(memory_format=torch.channels_last)
+        x = lab_tensor(rgb, self.encoder.ab_scale)[None].to(self.device).contiguous(memory_format=torch.channels_last)
         with torch.autocast(self.device.type, enabled=self.device.type == "cuda"):
             f = self.encoder(x)[0].float()
         f = F.normalize(f, dim=0)

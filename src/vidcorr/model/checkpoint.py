@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 
+from ..colour import AB_SCALE
 from .encoder import ResNet18Stride4
 
 ARCHITECTURES = {"resnet18_stride4": ResNet18Stride4}
@@ -19,7 +20,8 @@ ARCHITECTURES = {"resnet18_stride4": ResNet18Stride4}
 
 def encoder_config(encoder: ResNet18Stride4) -> dict:
     return {"arch": "resnet18_stride4", "position": encoder.position.kind, "position_size": list(encoder.position.size),
-            "layer4": not isinstance(encoder.layer4, torch.nn.Identity)}
+            "layer4": not isinstance(encoder.layer4, torch.nn.Identity),
+            "head": "none" if isinstance(encoder.head, torch.nn.Identity) else "mast", "ab_scale": encoder.ab_scale}
 
 
 def build_encoder(cfg: dict) -> ResNet18Stride4:
@@ -27,7 +29,8 @@ def build_encoder(cfg: dict) -> ResNet18Stride4:
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown encoder architecture {arch!r}")
     return ARCHITECTURES[arch](position=cfg.get("position", "none"), position_size=tuple(cfg.get("position_size", (64, 64))),
-                               layer4=cfg.get("layer4", True))
+                               layer4=cfg.get("layer4", True), head=cfg.get("head", "none"),
+                               ab_scale=cfg.get("ab_scale", AB_SCALE))
 
 
 def write_checkpoint(path: str | os.PathLike, state: dict) -> None:

@@ -5,7 +5,8 @@ position modulations applied on the inter-video path (Table 5c).
 - 2dspe: fixed 2D sinusoids (half the channels encode x, half y)
 - 1dape: one learned full map (C x H x W)
 - 2dape: separate learned x (C x 1 x W) and y (C x H x 1) embeddings, summed
-Learned maps are resized bilinearly to resolutions not seen in training.
+Learned maps start from N(0, 0.02^2) or, as the LIIR port's `pos_embed1`, from zeros (init), and
+are resized bilinearly to resolutions not seen in training.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 KINDS = ("none", "2dspe", "1dape", "2dape")
+INITS = ("normal", "zeros")
 MODULATIONS = ("none", "shuffle", "shift")
 
 
@@ -37,17 +39,20 @@ def sinusoid_2d(channels: int, h: int, w: int, y_first: bool = False) -> torch.T
 
 
 class PositionEncoding(nn.Module):
-    def __init__(self, kind: str, channels: int, size: tuple[int, int]):
+    def __init__(self, kind: str, channels: int, size: tuple[int, int], init: str = "normal"):
         super().__init__()
         if kind not in KINDS:
             raise ValueError(f"unknown position encoding {kind!r}; choose one of {KINDS}")
+        if init not in INITS:
+            raise ValueError(f"unknown position-encoding init {init!r}; choose one of {INITS}")
         self.kind, self.channels, self.size = kind, channels, tuple(size)
         h, w = self.size
+        scale = 0.02 if init == "normal" else 0.0
         if kind == "1dape":
-            self.full = nn.Parameter(torch.randn(1, channels, h, w) * 0.02)
+            self.full = nn.Parameter(torch.randn(1, channels, h, w) * scale)
         elif kind == "2dape":
-            self.x = nn.Parameter(torch.randn(1, channels, 1, w) * 0.02)
-            self.y = nn.Parameter(torch.randn(1, channels, h, 1) * 0.02)
+            self.x = nn.Parameter(torch.randn(1, channels, 1, w) * scale)
+            self.y = nn.Parameter(torch.randn(1, channels, h, 1) * scale)
 
     def forward(self, h: int, w: int, device: torch.device) -> torch.Tensor | None:
         """(1, C, h, w) encoding for a feature map of this size, or None for kind 'none'."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from ..colour import AB_SCALE
 from ..model.compactness import TrainingPrior
 from ..settings_schema import TRAINING_STAGE, check
 
@@ -28,10 +29,16 @@ class TrainConfig:
     radius: int = 6  # local window (feature pixels) for the training affinity
     # MAST's recipe; the alternatives are this pipeline's first choices, kept to measure what each mattered.
     layer4: bool = True  # encoder keeps ResNet-18's layer4 (8 basic blocks); false: stops after layer3
+    head: str = "none"  # none: match on layer4's 256 channels; mast: MAST's 3x3 post-convolution to 64 channels
     drop: str = "ab"  # bottleneck: ab (a or b per step, kept input x 3/2) or lab (any channel per sample, no rescale)
     recon: str = "input"  # input: reconstruction upsampled to the crop, smooth L1 x 20; feature: at 1/4, unscaled
     temperature: float = 0.07
     position: str = "none"  # none, 2dspe, 1dape, 2dape (Table 5b)
+    ab_scale: float = AB_SCALE  # Lab a and b divided by it (MAST and the LIIR port: 127)
+    flip: bool = True  # random horizontal flips of the pair (MAST and the LIIR port: none)
+    pairs: str = "sample"  # sample: each sample draws a video (uniformly) and a gap; mast: MAST's epoch list (data.py)
+    values: str = "mean"  # reference values per feature cell: mean of its 4 x 4 pixels, or subsample (MAST: every 4th)
+    position_init: str = "normal"  # learned encodings start from N(0, 0.02^2), or from zeros (the LIIR port's)
     modulation: str = "none"  # none, shuffle, shift on the inter-video path (Table 5c)
     bank_frames: int = 0  # negatives' frames in the memory bank (Table 5a: 0 / 480 / 960 / 1440)
     bank_points: int = 4  # feature points kept per frame

@@ -1,10 +1,16 @@
-"""Training pairs: two frames of one video at a random gap, resized (and cropped) and flipped
-alike, in Lab, with (for MER) each frame's precomputed flow transformed the same way.
+"""Training pairs: two frames of one video at a random gap, resized (and cropped) and, unless
+`flip` is off, flipped alike, in Lab, with (for MER) each frame's precomputed flow transformed the
+same way.
 
-Gap: uniform in 1 .. max_gap, or drawn from `gaps` with probabilities `gap_probs` (MAST: 2, 5
-or 8 frames with 0.4 / 0.4 / 0.2). Geometry: `crop` takes a random square of the frame scaled
-so its short side is 1 to 1.5 times the crop; `whole` resizes the whole frame to the square
-(MAST's 256 x 256, aspect not kept).
+Which pairs (`pairs`):
+- sample: each sample draws a video uniformly, then a gap: uniform in 1 .. max_gap, or drawn from
+  `gaps` with probabilities `gap_probs` (MAST's 2, 5 or 8 frames with 0.4 / 0.4 / 0.2);
+- mast: MAST's YouTubeVOSTrain list. Each pass over the data shuffles the videos, draws one gap per
+  video and cuts its frames 0, g, 2g, ... into consecutive pairs (0, g), (2g, 3g), ...: longer
+  videos and small gaps give more pairs (per pair, gaps 2 / 5 / 8 come out at about 66 / 26 / 8 %).
+  An epoch takes the samples of as many passes as it needs.
+Geometry: `crop` takes a random square of the frame scaled so its short side is 1 to 1.5 times
+the crop; `whole` resizes the whole frame to the square (MAST's 256 x 256, aspect not kept).
 
 Every sample is a pure function of (seed, epoch, index), so runs, resumed runs and DDP ranks all
 see the same data.
@@ -20,7 +26,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..colour import lab_tensor
+from ..colour import AB_SCALE, lab_tensor
 from ..datasets.index import open_index
 from ..flow import FlowReader
 
@@ -49,11 +55,16 @@ def videos_from_indexes(paths: list[str | os.PathLike]) -> list[Video]:
 class PairDataset(torch.utils.data.Dataset):
     def __init__(self, videos: list[Video], crop: int, max_gap: int, length: int, seed: int,
                  flow: dict[str, FlowReader] | None = None, flow_gap: int = 1,
-                 gaps: tuple[int, ...] = (), gap_probs: tuple[float, ...] = (), resize: str = "crop"):
+                 gaps: tuple[int, ...] = (), gap_probs: tuple[float, ...] = (), resize: str = "crop",
+                 flip: bool = True, pairs: str = "sample", ab_scale: float = AB_SCALE):
         """flow maps a dataset name to its FlowReader; with it each frame comes with its flow."""
         self.videos, self.crop, self.max_gap, self.length, self.seed = videos, crop, max_gap, length, seed
         self.flow, self.flow_gap = flow, flow_gap
         self.gaps, self.gap_probs, self.resize = gaps, gap_probs, resize
+        self.flip, self.pairs, self.ab_scale = flip, pairs, ab_scale
+        if pairs not in ("sample", "mast"):
+            raise ValueError(f"pairs must be sample or mast, not {pairs!r}")
+        self._listed: tuple[int, list[tuple[int, int, int]]] | None = None  # (epoch, MAST's pairs)
         if flow is not None:
             missing = sorted({v.dataset for v in videos} - set(flow))
             if missing:
@@ -71,7 +82,7 @@ class PairDataset(torch.utils.data.Dataset):
             im = im.convert("RGB").resize(size, Image.BILINEAR).crop(box)
             if flip:
                 im = im.transpose(Image.FLIP_LEFT_RIGHT)
-            return lab_tensor(np.asarray(im))
+            return lab_tensor(np.asarray(im), self.ab_scale)
 
     def _flow(self, video: Video, t: int, size, box, flip: bool) -> torch.Tensor:
         """Frame t's motion: its flow to t + gap, or (near the end) the flow arriving at it."""
@@ -92,12 +103,31 @@ class PairDataset(torch.utils.data.Dataset):
         p = np.where(fits, probs, 0.0)
         return int(rng.choice(self.gaps, p=p / p.sum()))
 
+    def _mast_pairs(self) -> list[tuple[int, int, int]]:
+        """This epoch's (video, first frame, gap) list, MAST's passes concatenated up to the length."""
+        if self._listed is None or self._listed[0] != self.epoch:
+            pairs: list[tuple[int, int, int]] = []
+            for p in range(self.length + 1):  # a pass yields at least one pair, so the loop ends
+                rng = np.random.default_rng([self.seed, self.epoch, p, 1])
+                for v in rng.permutation(len(self.videos)):
+                    n = len(self.videos[v].frames)
+                    gap = self._gap(rng, n - 1)
+                    starts = np.arange(0, n, gap)
+                    pairs += [(int(v), int(s), gap) for s in starts[: len(starts) // 2 * 2: 2]]
+                if len(pairs) >= self.length:
+                    break
+            self._listed = (self.epoch, pairs)
+        return self._listed[1]
+
     def __getitem__(self, i: int) -> dict:
         rng = np.random.default_rng([self.seed, self.epoch, i])
-        v = int(rng.integers(len(self.videos)))
+        if self.pairs == "mast":
+            v, t, gap = self._mast_pairs()[i]
+        else:
+            v = int(rng.integers(len(self.videos)))
+            gap = self._gap(rng, len(self.videos[v].frames) - 1)
+            t = int(rng.integers(0, len(self.videos[v].frames) - gap))
         frames = self.videos[v].frames
-        gap = self._gap(rng, len(frames) - 1)
-        t = int(rng.integers(0, len(frames) - gap))
         if self.resize == "whole":
             sw, sh = self.crop, self.crop
             box = (0, 0, self.crop, self.crop)
@@ -108,7 +138,7 @@ class PairDataset(torch.utils.data.Dataset):
             sw, sh = max(self.crop, round(w * scale)), max(self.crop, round(h * scale))
             x0, y0 = int(rng.integers(0, sw - self.crop + 1)), int(rng.integers(0, sh - self.crop + 1))
             box = (x0, y0, x0 + self.crop, y0 + self.crop)
-        flip = bool(rng.random() < 0.5)
+        flip = self.flip and bool(rng.random() < 0.5)
         sample = {"query": self._load(frames[t + gap], (sw, sh), box, flip),
                   "reference": self._load(frames[t], (sw, sh), box, flip),
                   "video": v}

@@ -33,8 +33,10 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from ..atomic import atomic_file
+from ..colour import AB_SCALE
 from ..model import ResNet18Stride4, encoder_config, read_checkpoint, save_encoder, write_checkpoint
 from ..model.cluster_sampler import MultiClusterSampler
+from ..model.encoder import HEAD_CHANNELS, STRIDE
 from ..model.flow_fusion import FlowFusion
 from ..model.ven import ValueExtractionNetwork, potential_value
 from ..provenance import record, sha256_file
@@ -72,7 +74,12 @@ def update_ema(ema: torch.nn.Module, model: torch.nn.Module, momentum: float) ->
 
 def _load_init(model: torch.nn.Module, path: Path) -> None:
     """Start from a previous stage's encoder; only position-encoding weights may be new."""
-    state = read_checkpoint(path)["encoder"]
+    saved = read_checkpoint(path)
+    scale = saved.get("encoder_config", {}).get("ab_scale", AB_SCALE)
+    if scale != model.ab_scale:
+        raise ValueError(f"initial checkpoint {path} was trained on Lab a/b divided by {scale:g}, this stage divides "
+                         f"by {model.ab_scale:g}: give the stage ab_scale: {scale:g}")
+    state = saved["encoder"]
     missing, unexpected = model.load_state_dict(state, strict=False)
     bad = [k for k in missing if not k.startswith("position.")] + [k for k in unexpected if not k.startswith("position.")]
     if bad:
@@ -141,7 +148,7 @@ def _mer_heads(cfg: TrainConfig) -> torch.nn.ModuleDict:
     if cfg.flow_fusion:
         heads["fusion"] = FlowFusion(cfg.flow_alpha, cfg.flow_max)
     if cfg.ven and cfg.loss_weight_map:  # the VEN's weight map reaches the loss only through L_w
-        heads["ven"] = ValueExtractionNetwork(ResNet18Stride4.out_channels, cfg.ven_dim, cfg.ven_layers,
+        heads["ven"] = ValueExtractionNetwork(HEAD_CHANNELS[cfg.head], cfg.ven_dim, cfg.ven_layers,
                                               cfg.ven_gamma, cfg.ven_omega, cfg.radius,
                                               cfg.dropkey).requires_grad_(False)
     return heads
@@ -195,8 +202,10 @@ def build(cfg: TrainConfig, indexes: list, init, flow: list | None, ranks: Ranks
         raise ValueError("flow_fusion needs the training datasets' flow: pass their results/flow/<dataset>/index.json")
     data = PairDataset(videos, cfg.crop, cfg.max_gap, cfg.steps_per_epoch * cfg.batch_size, cfg.seed,
                        flow=_flow_readers(flow) if cfg.flow_fusion else None, flow_gap=cfg.flow_gap,
-                       gaps=cfg.gaps, gap_probs=cfg.gap_probs, resize=cfg.resize)
-    model = ResNet18Stride4(position=cfg.position, position_size=(cfg.crop // 2, cfg.crop // 2), layer4=cfg.layer4)
+                       gaps=cfg.gaps, gap_probs=cfg.gap_probs, resize=cfg.resize, flip=cfg.flip, pairs=cfg.pairs,
+                       ab_scale=cfg.ab_scale)
+    model = ResNet18Stride4(position=cfg.position, position_size=(cfg.crop // 2, cfg.crop // 2), layer4=cfg.layer4,
+                            head=cfg.head, position_init=cfg.position_init, ab_scale=cfg.ab_scale)
     if init:
         _load_init(model, Path(init))
     model.to(ranks.device)
@@ -213,7 +222,7 @@ def build(cfg: TrainConfig, indexes: list, init, flow: list | None, ranks: Ranks
     total = cfg.epochs * cfg.steps_per_epoch
     optimizer = torch.optim.Adam([p for p in (*model.parameters(), *heads.parameters()) if p.requires_grad], lr=cfg.lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(cfg, total))
-    bank = MemoryBank(cfg.bank_frames, cfg.bank_points, ResNet18Stride4.out_channels)
+    bank = MemoryBank(cfg.bank_frames, cfg.bank_points, HEAD_CHANNELS[cfg.head])
     use_bank = bool(bank.capacity) and (cfg.stage == "inter" or (cfg.stage == "mer" and cfg.loss_pos_neg))
     return Parts(data, model, ema, heads, net, fusion, ven, clusters, optimizer, scheduler, bank, use_bank, total)
 
@@ -337,7 +346,8 @@ def step_losses(parts: Parts, cfg: TrainConfig, batch: dict, channel: torch.Tens
     # the dropped channel at input resolution (MAST), or at the features' (recon: feature)
     target = (q if cfg.recon == "input" else F.adaptive_avg_pool2d(q, size))[pick].unsqueeze(1)
     scale = RECON_SCALE if cfg.recon == "input" else 1.0
-    values = F.adaptive_avg_pool2d(r, size)[pick].unsqueeze(1)
+    # the reference's values per feature cell: the mean of its pixels, or (MAST) its top-left pixel
+    values = (F.adaptive_avg_pool2d(r, size) if cfg.values == "mean" else r[..., ::STRIDE, ::STRIDE])[pick].unsqueeze(1)
     negs, neg_videos = parts.bank.ordered() if parts.use_bank and parts.bank.filled else (None, None)
     losses = reconstruction_losses(
         fq, fr, values, target, radius=cfg.radius, temperature=cfg.temperature,
