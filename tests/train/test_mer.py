@@ -253,6 +253,29 @@ def test_weight_map_without_the_ven_weights_by_the_potential_value_map(tmp_path,
     assert torch.load(tmp_path / "run/final.pt", weights_only=True)["heads"] == {}
 
 
+def test_pixel_positive_is_the_reconstruction_through_the_bank_widened_affinity(tmp_path, synthetic_root):
+    """pos_neg_positive pixel (LIIR Eq. 4-5): once the bank holds negatives, the MER stage's
+    reconstruction runs through an affinity whose denominator includes them, and L_pn is its smooth
+    L1; before that the stage equals one without L_pn, step for step."""
+    index = tmp_path / "index.json"
+    index.write_text(json.dumps({"type": "davis", "root": str(synthetic_root), "options": {}}))
+    base = dict(stage="mer", epochs=1, steps_per_epoch=4, batch_size=2, crop=32, radius=3, max_gap=2, bank_frames=2,
+                bank_points=2, grad_log_every=0)
+    logs = {}
+    for name, extra in (("pixel", dict(loss_pos_neg=True, pos_neg_positive="pixel")), ("plain", dict(loss_pos_neg=False))):
+        train(TrainConfig.from_dict({**base, **extra}), [index], tmp_path / name, device="cpu")
+        logs[name] = list(csv.DictReader(open(tmp_path / name / "log.csv")))
+    with_bank = [i for i, r in enumerate(logs["pixel"]) if float(r["pos_neg"]) > 0]
+    assert with_bank and with_bank[0] > 0
+    first = with_bank[0]
+    for i in range(first):
+        assert logs["pixel"][i]["reconstruction"] == logs["plain"][i]["reconstruction"]
+    # from then on L_pn is the reconstruction through the widened affinity, counted once in the loss
+    row, plain = logs["pixel"][first], logs["plain"][first]
+    assert float(row["pos_neg"]) == float(row["reconstruction"]) != float(plain["reconstruction"])
+    assert float(row["loss"]) == float(row["pos_neg"]) + float(row["compactness"])
+
+
 def test_flow_fusion_without_flow_is_refused(tmp_path, synthetic_root):
     index = tmp_path / "index.json"
     index.write_text(json.dumps({"type": "davis", "root": str(synthetic_root), "options": {}}))

@@ -194,6 +194,10 @@ def test_step_schedule_decays_like_mast():
     cfg = TrainConfig.from_dict({"schedule": "step", "decay_at": [0.5, 0.75], "decay_factor": 0.5})
     f = _schedule(cfg, 100)
     assert [f(s) for s in (0, 49, 50, 74, 75, 99)] == [1, 1, 0.5, 0.5, 0.25, 0.25]
+    port = TrainConfig.from_dict({"schedule": "step", "decay_at": [0.25, 0.5], "decay_factors": [0.9, 0.75]})
+    assert [_schedule(port, 100)(s) for s in (0, 25, 60)] == [1, 0.9, 0.75]  # the LIIR port's explicit multipliers
+    with pytest.raises(ValueError, match="one multiplier per point of decay_at"):
+        TrainConfig.from_dict({"schedule": "step", "decay_at": [0.25, 0.5], "decay_factors": [0.9]})
 
 
 def test_mast_sampling_draws_listed_gaps_and_resizes_the_whole_frame(tmp_path):

@@ -21,6 +21,8 @@ class TrainConfig:
     schedule: str = "constant"  # constant, cosine, or step (MAST: x decay_factor at each of decay_at)
     decay_at: tuple[float, ...] = (0.4, 0.6, 0.8)  # step schedule: fractions of the stage's steps
     decay_factor: float = 0.5
+    decay_factors: tuple[float, ...] = ()  # step schedule: the lr multiplier from each decay_at point on, instead of
+                                           # decay_factor ** i (the LIIR port's inter-video stage: 0.9, 0.75, 0.5, ...)
     crop: int = 64  # square training crop (pixels)
     max_gap: int = 10  # reference frame at most this many frames from the query (uniform), unless `gaps`
     gaps: tuple[int, ...] = ()  # else the gap is one of these (MAST: 2, 5, 8) ...
@@ -67,7 +69,8 @@ class TrainConfig:
     range_min: float = 2.0  # sampling range bounds, feature pixels
     range_max: float = 12.0
     loss_pos_neg: bool = True  # Eq. 16-17: the positive-negative term against memory-bank negatives (needs bank_frames)
-    pos_neg_positive: str = "reconstruction"  # Eq. 17's positive: the pixel's reconstruction, or the window's pixels
+    pos_neg_positive: str = "reconstruction"  # Eq. 17's positive: the pixel's reconstruction, the window's pixels, or
+                                              # the pixel itself through the bank-widened affinity (LIIR Eq. 4-5)
     loss_weight_map: bool = False  # Eq. 18-20: weighted smooth L1; weights from the VEN, or Eq. 6's map without it
     weight_lambda: float = 1.0  # Eq. 21: L = L_pn + lambda * L_w
     beta_start: float = 0.9  # Eq. 19-20: weight-map bias, target (1) ... background (0)
@@ -85,12 +88,15 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown training setting(s) {unknown}")
         check({k: v for k, v in d.items() if k != "stage"}, TRAINING_STAGE, "training")
-        for key in ("decay_at", "gaps", "gap_probs"):
+        for key in ("decay_at", "decay_factors", "gaps", "gap_probs"):
             if key in d:
                 d[key] = tuple(d[key])
         cfg = cls(**d)
         if cfg.gap_probs and (len(cfg.gap_probs) != len(cfg.gaps) or min(cfg.gap_probs) < 0 or sum(cfg.gap_probs) <= 0):
             raise ValueError(f"gap_probs {list(cfg.gap_probs)} must give one non-negative weight per gap in gaps {list(cfg.gaps)}")
+        if cfg.decay_factors and len(cfg.decay_factors) != len(cfg.decay_at):
+            raise ValueError(f"decay_factors {list(cfg.decay_factors)} must give one multiplier per point of decay_at "
+                             f"{list(cfg.decay_at)}")
         if cfg.stage not in STAGES:
             raise ValueError(f"training stage must be one of {', '.join(STAGES)}, not {cfg.stage!r}")
         mer_only = [k for k in ("flow_fusion", "ven", "sampler", "loss_weight_map") if getattr(cfg, k)]

@@ -104,7 +104,8 @@ def _schedule(cfg: TrainConfig, total: int):
     if cfg.schedule == "cosine":
         return lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / max(total, 1)))
     if cfg.schedule == "step":  # MAST halves the lr at fixed points of its schedule
-        return lambda s: cfg.decay_factor ** sum(s >= f * total for f in cfg.decay_at)
+        factors = [1.0, *(cfg.decay_factors or [cfg.decay_factor ** (i + 1) for i in range(len(cfg.decay_at))])]
+        return lambda s: factors[sum(s >= f * total for f in cfg.decay_at)]
     if cfg.schedule != "constant":
         raise ValueError(f"unknown schedule {cfg.schedule!r}; use constant, cosine or step")
     return lambda s: 1.0
@@ -352,19 +353,30 @@ def step_losses(parts: Parts, cfg: TrainConfig, batch: dict, channel: torch.Tens
     losses = reconstruction_losses(
         fq, fr, values, target, radius=cfg.radius, temperature=cfg.temperature,
         ranges=parts.clusters(fq.detach(), fr.detach(), g).ranges if parts.clusters is not None else None,
-        negatives=negs if cfg.stage == "inter" else None, negative_videos=neg_videos, videos=batch["video"],
+        negatives=negs if cfg.stage == "inter" or pixel_positive(cfg) else None, negative_videos=neg_videos,
+        videos=batch["video"],
         compactness=cfg.compactness_prior(),
         scale=scale,
     )
     objective = {"compactness": losses.compactness}
     if cfg.loss_weight_map:
         objective["weight_map"] = weight_map_term(parts, cfg, fq, fr, losses, target, scale, g, global_step)
-    else:
+    elif not (pixel_positive(cfg) and negs is not None):  # (the pixel reading's L_pn is this reconstruction)
         objective["reconstruction"] = losses.reconstruction
     if cfg.stage == "mer" and negs is not None:  # Eq. 17
-        pos = positive_logits(fq, fr, losses, cfg.temperature, cfg.pos_neg_positive)
-        objective["pos_neg"] = positive_negative_loss(fq, pos, negs, neg_videos, batch["video"], cfg.temperature)
+        if pixel_positive(cfg):  # the reconstruction through the bank-widened affinity, against the pixel
+            objective["pos_neg"] = losses.reconstruction
+        else:
+            pos = positive_logits(fq, fr, losses, cfg.temperature, cfg.pos_neg_positive)
+            objective["pos_neg"] = positive_negative_loss(fq, pos, negs, neg_videos, batch["video"], cfg.temperature)
     return qi, losses, objective
+
+
+def pixel_positive(cfg: TrainConfig) -> bool:
+    """Eq. 17 read as LIIR's Eq. 4-5 (pos_neg_positive: pixel): the query pixel's own value is the
+    unique positive of its reconstruction, the bank's pixels join the affinity's denominator as
+    negatives, and L_pn is that reconstruction's smooth L1 (which L_w then weights)."""
+    return cfg.stage == "mer" and cfg.loss_pos_neg and cfg.pos_neg_positive == "pixel"
 
 
 def weight_map_term(parts: Parts, cfg: TrainConfig, fq, fr, losses, target, scale: float, g: torch.Generator,

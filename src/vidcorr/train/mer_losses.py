@@ -1,12 +1,16 @@
 """MER's fused loss (Eq. 16-21).
 
-Eq. 16-17 positive-negative loss, a term of its own: each query pixel's positive is its
-          reconstruction in feature space (the affinity-weighted sum of the reference's features
-          inside the window, the sampler's when it is on) or, read the other way, the window's
-          reference pixels as a whole; its negatives are the memory-bank pixels of other videos;
-          the loss is the cross-entropy of picking the positive among them. The reconstruction
-          itself stays intra-video (unlike LIIR's Eq. 4-5, whose negatives only enlarge the
-          reconstruction's softmax).
+Eq. 16-17 positive-negative loss, in three readings of the paper's lost symbols
+          (`pos_neg_positive`). reconstruction / window: a term of its own, whose positive is the
+          query pixel's reconstruction in feature space (the affinity-weighted sum of the
+          reference's features inside the window, the sampler's when it is on) or the window's
+          reference pixels as a whole, its negatives the memory-bank pixels of other videos, the
+          loss the cross-entropy of picking the positive among them; the reconstruction itself
+          stays intra-video. pixel (train/loop.py `pixel_positive`): LIIR's Eq. 4-5, whose InfoNCE
+          form the text describes ("pixels from the current video sequence and other video
+          sequences are used as positive and negative samples ... to reconstruct the current
+          frame"): the bank joins the affinity's denominator, the reconstructed frame is compared
+          with the query's own pixels, and L_pn is that smooth L1.
 Eq. 18    weight-map loss: smooth L1 per pixel, weighted by the normalised VEN output; it replaces
           the plain smooth L1 of the reconstruction (section 3.4.2), it is not added to it.
 Eq. 19-20 the weight map is blended with its complement by beta: w = beta * W + (1 - beta) *
@@ -74,7 +78,7 @@ def positive_logits(fq: torch.Tensor, fr: torch.Tensor, losses: Losses, temperat
     if positive == "window":
         return win.scatter(torch.logsumexp(losses.logits, dim=-1, keepdim=True))
     if positive != "reconstruction":
-        raise ValueError(f"pos_neg_positive must be reconstruction or window, not {positive!r}")
+        raise ValueError(f"positive_logits serves pos_neg_positive reconstruction or window, not {positive!r}")
     q = fq.flatten(2).transpose(1, 2)  # (B, HW, D)
     target = F.normalize(win.scatter(torch.matmul(losses.affinity, win.gather_keys(fr.flatten(2)))), dim=-1)
     return (q * target).sum(-1, keepdim=True) / temperature
