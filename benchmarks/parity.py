@@ -19,14 +19,15 @@ Rows:
   added after the stem, ape=True) + post_convolution, against ResNet18Stride4(head="mast")
   (1dape for the port) carrying the anchors' randomly initialised weights (BN affine and running
   statistics randomised too), in eval mode. The port resizes pos_embed1 bicubically, ours
-  bilinearly: compared at the stem's own size (no resize on either side), and, not gated, at the
-  port's 128 x 128.
+  bilinearly: compared at the stem's own size (no resize on either side), and, not gated, from
+  half that size (upsampled, as at inference).
 - Warm-up reconstruction: MAST's dropout2d_lab and main.compute_lphoto (smooth L1 x 20 of the
   dropped channel, reconstructed from the reference's every 4th pixel and upsampled to the input)
   against drop_channel and reconstruction_losses on raw features (temperature 1), in train mode
-  as MAST's loop runs it. MAST's softmax also covers the window's positions outside the frame
+  as MAST's loop runs it, in float64. MAST's softmax also covers the window's positions outside the frame
   (correlation 0 there), ours does not: compared as is (not gated), and with those positions'
-  correlation set to -inf in the stand-in below (gated), which isolates that difference.
+  correlation set to -inf in the stand-in below (gated), which isolates that difference. (The
+  stand-in's offset layout must match MAST's F.unfold of the labels for this row to pass.)
 - Compactness (LIIR port): heat maps of the port's block (its make_gaussian) against
   peak_mixture; the training loss of the port's Colorizer.forward (compact=True) against
   TrainingPrior(form="port"); the inference weights against inference_weights, per query
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import importlib
 import os
 import re
@@ -58,7 +60,12 @@ from torch import nn
 
 from vidcorr.colour import lab_tensor
 from vidcorr.model import ResNet18Stride4
-from vidcorr.model.compactness import FWHM_PER_SIGMA, TrainingPrior, inference_weights, peak_mixture
+from vidcorr.model.compactness import (
+    FWHM_PER_SIGMA,
+    TrainingPrior,
+    inference_weights,
+    peak_mixture,
+)
 from vidcorr.model.encoder import STRIDE
 from vidcorr.train.lab_dropout import KEEP_SCALE, drop_channel
 from vidcorr.train.reconstruction import reconstruction_losses
@@ -110,7 +117,7 @@ class SpatialCorrelationSampler(nn.Module):
     def forward(self, input1: torch.Tensor, input2: torch.Tensor) -> torch.Tensor:
         b, c, h, w = input1.shape
         p, d = self.patch, self.dilation_patch
-        unfold = dict(kernel_size=p, dilation=d, padding=(p // 2) * d)
+        unfold = {"kernel_size": p, "dilation": d, "padding": (p // 2) * d}
         cols = F.unfold(input2, **unfold).view(b, c, p, p, h, w)
         corr = (input1[:, :, None, None] * cols).sum(1)
         inside = F.unfold(torch.ones_like(input2[:, :1]), **unfold).view(b, p, p, h, w) > 0
@@ -138,16 +145,28 @@ def cuda_is_cpu():
         torch.Tensor.cuda = cuda
 
 
-def _under(module: types.ModuleType, root: Path) -> bool:
-    paths = [getattr(module, "__file__", None), *getattr(module, "__path__", [])]
-    return any(p and Path(p).resolve().is_relative_to(root) for p in paths)
+class _IntArray(np.ndarray):
+    def __int__(self):
+        return int(self.item())
+
+
+@contextlib.contextmanager
+def int_of_one_element_arrays():
+    """MAST's dropout2d_lab (models/mast.py) takes int() of np.random.choice's 1-element array,
+    which NumPy 2.4 refuses; meanwhile choice's arrays accept it (same draws, same values)."""
+    choice = np.random.choice
+    np.random.choice = lambda *args, **kwargs: np.asarray(choice(*args, **kwargs)).view(_IntArray)
+    try:
+        yield
+    finally:
+        np.random.choice = choice
 
 
 def import_anchor(root: Path, *names: str) -> list[types.ModuleType]:
     """Import modules from an anchor's checkout. Both anchors have a top-level `models` package,
     so each is imported with only its own root on sys.path, and forgotten by sys.modules after.
     MAST's main.py parses sys.argv when imported: it sees none."""
-    root = root.resolve()
+    tops, before = {p.stem for p in root.iterdir()}, set(sys.modules)
     argv, sys.argv = sys.argv, [sys.argv[0]]
     sys.path.insert(0, str(root))
     try:
@@ -157,7 +176,7 @@ def import_anchor(root: Path, *names: str) -> list[types.ModuleType]:
     finally:
         sys.argv = argv
         sys.path.remove(str(root))
-        for key in [k for k, m in sys.modules.items() if _under(m, root)]:
+        for key in [k for k in sys.modules if k.split(".")[0] in tops and k not in before]:
             del sys.modules[key]
 
 
@@ -219,11 +238,12 @@ def mast_encoder_row(mast, x: torch.Tensor) -> Row:
 
 
 def port_encoder_rows(port, x: torch.Tensor) -> list[Row]:
-    """At the stem's size the port's bicubic resize is the identity and ours is skipped; at the
-    port's 128 x 128 the two resizes differ (not gated)."""
+    """At the stem's size the port's bicubic resize is the identity and ours is skipped; from half
+    the stem's size, upsampled as at inference (trained at 128 x 128, run on larger frames), the
+    two resizes differ (not gated)."""
     rows = []
     stem = (x.shape[-2] // 2, x.shape[-1] // 2)
-    for size, gated in ((stem, True), ((128, 128), False)):
+    for size, gated in ((stem, True), ((stem[0] // 2, stem[1] // 2), False)):
         port.feature_extraction.pos_embed1 = nn.Parameter(torch.randn(1, 64, *size) * 0.5)
         ours = ours_from(map_keys(port.state_dict(), PORT_KEYS), position="1dape", position_size=size).eval()
         port.eval()
@@ -241,7 +261,7 @@ def read_frames(size: tuple[int, int]) -> list[np.ndarray]:
     root = DATA / "davis2016-train20/JPEGImages/480p"
     pairs = [[cv2.resize(cv2.imread(str(root / v / f"{t}.jpg")), size[::-1], interpolation=cv2.INTER_AREA)
               for t in (ref, tar)] for v, ref, tar in FRAMES]
-    return [np.stack(frames) for frames in zip(*pairs)]
+    return [np.stack(frames) for frames in zip(*pairs, strict=True)]
 
 
 def lab_inputs(loader, frames: list[np.ndarray]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
@@ -252,16 +272,16 @@ def lab_inputs(loader, frames: list[np.ndarray]) -> tuple[list[torch.Tensor], li
     return mast, ours
 
 
-def mast_step(mast, mast_main, lab: list[torch.Tensor], seed: int) -> tuple[list[torch.Tensor], np.ndarray, torch.Tensor,
-                                                                              torch.Tensor]:
+def mast_step(mast, mast_main, lab: list[torch.Tensor], seed: int) -> tuple:
     """MAST's training step on [reference, target] up to the loss: (dropped inputs, channel, loss, error map)."""
     mast.train()
     images_lab = [x.clone() for x in lab]
     images_lab_gt = [x.clone() for x in lab]
     np.random.seed(seed)  # dropout2d_lab draws the channel from numpy's global generator
-    _, ch = mast.dropout2d_lab(images_lab)
+    with int_of_one_element_arrays():
+        _, ch = mast.dropout2d_lab(images_lab)
     loss, err_maps = mast_main.compute_lphoto(mast, images_lab, images_lab_gt, ch)
-    return images_lab, ch, loss, err_maps
+    return images_lab, np.asarray(ch), loss, err_maps
 
 
 def our_step(net: ResNet18Stride4, lab: list[torch.Tensor], ch: np.ndarray):
@@ -277,22 +297,32 @@ def our_step(net: ResNet18Stride4, lab: list[torch.Tensor], ch: np.ndarray):
     return [ri, qi], losses.reconstruction, (losses.prediction - target).abs().sum(1)
 
 
-def reconstruction_rows(mast, mast_main, loader, size: tuple[int, int], seed: int) -> list[Row]:
-    frames = read_frames(size)
-    lab_mast, lab_ours = lab_inputs(loader, frames)
-    rows = [compare(f"Lab input, {len(FRAMES)}x2 frames {size[0]}x{size[1]}", torch.stack(lab_mast), torch.stack(lab_ours))]
-    net = ours_from(map_keys(mast.state_dict(), MAST_KEYS))
-    dropped, ch, loss, err = mast_step(mast, mast_main, lab_mast, seed)
+def reconstruction_rows(mast, mast_main, loader, size: tuple[int, int], seed: int) -> tuple[list[Row], str]:
+    """In float64 (after the Lab conversion): MAST's raw-feature logits reach several hundred, where
+    float32's softmax already rounds at about the tolerance, which would hide the border term."""
+    lab_mast, lab_ours = lab_inputs(loader, read_frames(size))
+    name = f"Lab input, {len(FRAMES)}x2 frames {size[0]}x{size[1]}"
+    rows = [compare(name, torch.stack(lab_mast), torch.stack(lab_ours))]
+    mast = copy.deepcopy(mast).double()
+    net = ours_from(map_keys(mast.state_dict(), MAST_KEYS)).double()
+    lab_mast, lab_ours = [x.double() for x in lab_mast], [x.double() for x in lab_ours]
+    steps = {}
+    for beyond in (0.0, float("-inf")):
+        with outside_correlation(beyond):
+            steps[beyond] = mast_step(mast, mast_main, lab_mast, seed)
+    dropped, ch, _, _ = steps[0.0]
     our_dropped, our_loss, our_err = our_step(net, lab_ours, ch)
     rows.append(compare(f"Lab channel {int(ch[0])} dropped, kept x3/2 (encoder input)",
                         torch.stack(dropped), torch.stack(our_dropped)))
-    rows.append(compare("warm-up loss, MAST as is (window beyond the frame: logit 0, value 0)", loss, our_loss, gated=False))
-    rows.append(compare("warm-up error map |recon - target|, MAST as is", err, our_err, gated=False))
-    with outside_correlation(float("-inf")):
-        _, _, loss, err = mast_step(mast, mast_main, lab_mast, seed)
-    rows.append(compare("warm-up loss, MAST with beyond-frame logits -inf", loss, our_loss))
-    rows.append(compare("warm-up error map, MAST with beyond-frame logits -inf", err, our_err))
-    return rows
+    for beyond, (_, _, loss, err) in steps.items():
+        what, gated = f"MAST's window beyond the frame at logit {beyond:g}", beyond != 0
+        what += "" if gated else " (as is)"
+        rows.append(compare(f"warm-up loss (float64), {what}", loss, our_loss, gated))
+        rows.append(compare(f"warm-up error map abs(recon - target) (float64), {what}", err, our_err, gated))
+    as_is, masked = (float(steps[k][2].detach()) for k in steps)
+    note = (f"warm-up loss: MAST {as_is:.12f} as is, {masked:.12f} with beyond-frame logits -inf; "
+            f"ours {float(our_loss.detach()):.12f}")
+    return rows, note
 
 
 # --- compactness (LIIR port) --------------------------------------------------------------------
@@ -314,7 +344,7 @@ def port_compact_block(colorizer_momen, corr_pixel: torch.Tensor, nref: int, thr
     return heat, corr_compact * ~indic + heat * indic
 
 
-def compact_training_rows(port, colorizer_momen, seed: int) -> tuple[list[Row], str]:
+def compact_training_rows(port, colorizer_momen, seed: int) -> list[Row]:
     """The port's Colorizer.forward (training, compact) on random features: its compact_loss, and
     its block's heat maps, against ours on the same affinity in the port's (b, hw, P * P) layout."""
     g = torch.Generator().manual_seed(seed)
@@ -322,6 +352,7 @@ def compact_training_rows(port, colorizer_momen, seed: int) -> tuple[list[Row], 
     fq, fr = (torch.randn(b, c, h, w, generator=g) * 0.8 for _ in range(2))
     semantic_t, semantic_r = (torch.randn(b, 128, h // 2, w // 2, generator=g) for _ in range(2))
     labels = torch.randn(b, 1, 4 * h, 4 * w, generator=g)
+    port.colorizer.train()  # as the port's training loop has it (prep: labels as they are, not one-hot)
     with cuda_is_cpu():
         *_, loss = port.colorizer([fr], fq, [labels], [0], 1, torch.zeros(b), [semantic_r], semantic_t)
     corr = F.softmax(SpatialCorrelationSampler(patch_size=P)(fq, fr).reshape(b, P * P, h * w), dim=1)  # its corr_pixel
@@ -330,10 +361,9 @@ def compact_training_rows(port, colorizer_momen, seed: int) -> tuple[list[Row], 
     prior = TrainingPrior(k=2, sigma=SIGMA, weight=1.0, form="port", threshold=0.5)
     ours = prior.loss(affinity, (P, P), torch.ones_like(affinity, dtype=torch.bool), P * P).mean()
     confident = int((affinity.amax(-1) > 0.5).sum())
-    rows = [compare("compactness heat maps (training, port's window layout)", heat,
+    return [compare("compactness heat maps (training, port's window layout)", heat,
                     peak_mixture(affinity, (P, P), 2, SIGMA, softmax_peaks=True)),
-            compare(f"compactness training loss ({confident}/{b * h * w} rows > 0.5)", loss, ours)]
-    return rows, f"compactness training: {confident} of {b * h * w} query rows have a top affinity > 0.5"
+            compare(f"compactness training loss ({confident}/{b * h * w} rows with top affinity > 0.5)", loss, ours)]
 
 
 def compact_inference_rows(colorizer_momen, seed: int) -> list[Row]:
@@ -367,15 +397,17 @@ def table(rows: list[Row]) -> str:
 
 
 NOT_ON_CPU = [
-    "spatial_correlation_sampler (MAST's and the port's local correlation) is a CUDA/C++ extension without a wheel "
-    "(PyPI has the 0.5.0 source only, to be compiled against this torch): the CPU stand-in in this script "
-    "(F.unfold) replaces it; it re-implements the dependency, not the anchors' logic",
+    ("spatial_correlation_sampler (MAST's and the port's local correlation) is a CUDA/C++ extension without a "
+     "wheel (PyPI has the 0.5.0 source only, to be compiled against this torch): the CPU stand-in in this script "
+     "(F.unfold) replaces it; it re-implements the dependency, not the anchors' logic"),
     "the port's make_gaussian calls .cuda(): torch.Tensor.cuda returns the tensor itself while it runs",
     "the port's SyncBatchNorm runs unreplaced: on CPU without a process group it is plain batch norm",
-    "MAST's deformable long-range search (deform_im2col, dilated samplers) serves references > 15 frames back "
-    "(dil_int); the training pairs (ref_index [0, 2], current 4) never reach it: not compared",
-    "the anchors' DataParallel/DDP training loops, the port's memory bank (all_gather, enqueue) and momentum "
-    "heads need CUDA and a process group: not run; the port's Colorizer.forward keeps its bank off (flag <= factor)",
+    ("MAST's dropout2d_lab takes int() of a 1-element array, which NumPy 2.4 refuses: np.random.choice's arrays "
+     "accept it while it runs (same draws)"),
+    ("MAST's deformable long-range search (deform_im2col, dilated samplers) serves references > 15 frames back "
+     "(dil_int); the training pairs (ref_index [0, 2], current 4) never reach it: not compared"),
+    ("the anchors' DataParallel/DDP training loops, the port's memory bank (all_gather, enqueue) and momentum "
+     "heads need CUDA and a process group: not run; the port's Colorizer.forward keeps its bank off (flag <= factor)"),
 ]
 
 
@@ -399,13 +431,14 @@ def main() -> None:
         randomise_batch_norm(model)
     x = torch.cat([torch.rand(1, 1, 64, 96) * 2 - 1, torch.rand(1, 2, 64, 96) - 0.5], 1)  # Lab-like
 
-    training_rows, note = compact_training_rows(port, colorizer_momen, args.seed)
-    rows = [mast_encoder_row(mast, x), *port_encoder_rows(port, x),
-            *reconstruction_rows(mast, mast_main, loader, (96, 160), args.seed),
-            *training_rows, *compact_inference_rows(colorizer_momen, args.seed)]
+    rows = [mast_encoder_row(mast, x), *port_encoder_rows(port, x)]
+    warmup_rows, warmup_note = reconstruction_rows(mast, mast_main, loader, (96, 160), args.seed)
+    rows += [*warmup_rows, *compact_training_rows(port, colorizer_momen, args.seed),
+             *compact_inference_rows(colorizer_momen, args.seed)]
     print(table(rows))
-    print(f"\nTolerance: max abs diff <= {TOLERANCE:g} x magnitude (float32); info rows are not gated. {note}.")
-    print("\nNot run on a CPU, or replaced there:")
+    print(f"\nTolerance: max abs diff <= {TOLERANCE:g} x magnitude (float32; the warm-up rows run in float64); "
+          f"info rows are not gated.\n{warmup_note}.")
+    print("\nNot run on a CPU, or replaced here:")
     for line in NOT_ON_CPU:
         print(f"- {line}")
     sys.exit(0 if all(r.passed for r in rows if r.gated) else 1)
