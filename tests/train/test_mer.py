@@ -89,6 +89,24 @@ def test_kmeans_and_region_growing_separate_two_objects_and_ranges_differ():
     assert s.initial.item() > 0
 
 
+def test_radius_based_ranges_keep_their_spread_on_a_larger_map():
+    """r0 (the mean cluster radius) grows with the map, so at 4x the features r0-based ranges pile
+    up at range_max; with the training radius as the base the ranges of the same scene, at 4x its
+    size, stay where they were (the area ratio has no scale)."""
+    f, labels = _two_object_features()
+    big = F.interpolate(f, scale_factor=4, mode="nearest")
+    g = torch.Generator
+    small_r0 = MultiClusterSampler(range_max=12)(f, f, generator=g().manual_seed(0))
+    big_r0 = MultiClusterSampler(range_max=12)(big, big, generator=g().manual_seed(0))
+    assert big_r0.initial.item() > 3 * small_r0.initial.item()
+    assert (big_r0.ranges >= 12).float().mean() > 0.8 and (small_r0.ranges >= 12).float().mean() == 0
+    small = MultiClusterSampler(range_max=12, base=6.0)(f, f, generator=g().manual_seed(0)).ranges
+    large = MultiClusterSampler(range_max=12, base=6.0)(big, big, generator=g().manual_seed(0)).ranges
+    for q in (0.1, 0.5, 0.9):
+        assert abs(torch.quantile(small, q) - torch.quantile(large, q)) < 0.5
+    assert torch.quantile(large, 0.1) < torch.quantile(large, 0.9)  # they still vary
+
+
 def test_kmeans_is_deterministic_for_a_seed():
     f, _ = _two_object_features()
     x = f.flatten(2).transpose(1, 2)

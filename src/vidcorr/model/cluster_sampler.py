@@ -12,7 +12,10 @@ Eq. 15  region growing from each centre's best-matching target pixel through 8-n
         small, high-similarity object regions contract the range, large background regions
         expand it; pixels no region reaches get `range_max`. (The paper gives the direction of
         the change, not its law; the square root keeps the window's area proportional to the
-        region's area.)
+        region's area.) r0 grows with the feature map (4.6 feature pixels at 16 x 16 features,
+        19.4 at 64 x 64 for a trained encoder on DAVIS frames), so at paper scale 96 % of the
+        pixels sat at range_max = 12; `base="radius"` puts the training radius in r0's place,
+        which keeps the ranges' spread the same at every size (the area ratio has no scale).
 
 Everything is batched tensor algebra: loops run over K-means iterations, clusters and
 region-growing steps, never over pixels.
@@ -93,9 +96,10 @@ class Sampling:
 
 class MultiClusterSampler:
     def __init__(self, clusters: int = 5, tau: float = 0.45, iters: int = 10, range_min: float = 2.0,
-                 range_max: float = 12.0):
+                 range_max: float = 12.0, base: float | None = None):
+        """base: the range of a pixel in a region of mean area (None: r0, Eq. 14's mean cluster radius)."""
         self.clusters, self.tau, self.iters = clusters, tau, iters
-        self.range_min, self.range_max = range_min, range_max
+        self.range_min, self.range_max, self.base = range_min, range_max, base
 
     @torch.no_grad()
     def __call__(self, fq: torch.Tensor, fr: torch.Tensor, generator: torch.Generator | None = None) -> Sampling:
@@ -125,7 +129,8 @@ class MultiClusterSampler:
         grown = area > 0
         mean_area = (area * grown).sum(1) / grown.sum(1).clamp_min(1)
         pixel_area = torch.gather(area, 1, best.flatten(1))  # (B, n)
-        ranges = r0[:, None] * (pixel_area / mean_area[:, None].clamp_min(1)).sqrt()
+        base = r0[:, None] if self.base is None else torch.full_like(r0[:, None], self.base)
+        ranges = base * (pixel_area / mean_area[:, None].clamp_min(1)).sqrt()
         ranges = ranges.clamp(self.range_min, self.range_max)
         ranges = torch.where(reached.flatten(1), ranges, torch.full_like(ranges, self.range_max))
         return Sampling(ranges, labels, r0)

@@ -68,6 +68,7 @@ class TrainConfig:
     kmeans_iters: int = 10
     range_min: float = 2.0  # sampling range bounds, feature pixels
     range_max: float = 12.0
+    range_base: str = "r0"  # a mean-area region's range: r0 (Eq. 14, grows with the map) or the training radius
     loss_pos_neg: bool = True  # Eq. 16-17: the positive-negative term against memory-bank negatives (needs bank_frames)
     pos_neg_positive: str = "reconstruction"  # Eq. 17's positive: the pixel's reconstruction, the window's pixels, or
                                               # the pixel itself through the bank-widened affinity (LIIR Eq. 4-5)

@@ -211,8 +211,8 @@ def build(cfg: TrainConfig, indexes: list, init, flow: list | None, ranks: Ranks
         _load_init(model, Path(init))
     model.to(ranks.device)
     heads = _mer_heads(cfg).to(ranks.device)
-    clusters = MultiClusterSampler(cfg.clusters, cfg.sampler_tau, cfg.kmeans_iters, cfg.range_min,
-                                   cfg.range_max) if cfg.sampler else None
+    clusters = MultiClusterSampler(cfg.clusters, cfg.sampler_tau, cfg.kmeans_iters, cfg.range_min, cfg.range_max,
+                                   None if cfg.range_base == "r0" else float(cfg.radius)) if cfg.sampler else None
     ema = copy.deepcopy(model).requires_grad_(False)
     net, fusion, ven = model, *(heads[k] if k in heads else None for k in ("fusion", "ven"))
     if cfg.ven and not cfg.loss_weight_map:
