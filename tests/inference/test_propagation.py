@@ -403,3 +403,31 @@ def test_memory_is_masts_at_every_target_up_to_60():
         assert sorted(e[0] for e in memory.entries()) == _mast_reference_frames(t), f"target {t}"
         memory.add(t, torch.zeros(1, 1, 1), torch.zeros(1, 1, 1))
     assert _mast_reference_frames(7) == [0, 2, 4, 5, 6]  # the issue's example, so the oracle itself is checked
+
+
+def test_hard_memory_stores_the_argmax_and_heatmaps_stay_soft():
+    """memory_labels hard: each prediction enters memory as its argmax's one-hot (averaged down to
+    the feature grid, as the first frame's labels are); keypoint heatmaps (categorical=False) stay soft."""
+    from vidcorr.inference.labels import downsample
+    from vidcorr.inference.memory import Memory
+
+    g = torch.Generator().manual_seed(2)
+    n, size, low_size = 6, (28, 36), (7, 9)
+    feats = [torch.nn.functional.normalize(torch.randn(8, *low_size, generator=g), dim=0) for _ in range(n)]
+    first = one_hot(torch.randint(0, 3, size, generator=g).numpy(), 3)
+    cfg = PropagationConfig(radius=2, tile=4, topk=5, temperature=0.1, short_term=2, memory_labels="hard",
+                            precision="float32")
+    got = dict(Propagator(lambda t: (feats[t], feats[t]), cfg).run(n, lambda t: t, first))
+    soft = dict(Propagator(lambda t: (feats[t], feats[t]), cfg).run(n, lambda t: t, first, categorical=False))
+    memory, hard_differs = Memory(cfg), False
+    memory.add(0, feats[0], downsample(first, low_size), annotated=True)
+    for t in range(1, n):
+        keys, labels, long_term = memory.tensors()
+        full = upsample(transfer_labels(feats[t], keys, labels, cfg, long_term), size)
+        torch.testing.assert_close(got[t], full, atol=1e-5, rtol=1e-5)
+        hard = torch.nn.functional.one_hot(full.argmax(0), 3).permute(2, 0, 1).float()
+        memory.add(t, feats[t], downsample(hard, low_size))
+        hard_differs |= not torch.allclose(soft[t], got[t], atol=1e-3)
+    assert hard_differs  # the soft run's memory is another one
+    with pytest.raises(ValueError, match="memory_labels"):
+        PropagationConfig.from_dict({"memory_labels": "binary"})

@@ -25,6 +25,7 @@ class PropagationConfig:
     compactness_sigma: float = 2.0  # Gaussian sigma in feature pixels
     compactness_form: str = "mixture"  # mixture or port (the LIIR port's colorizer; model/compactness.py)
     compactness_threshold: float = 0.1  # port form: a frame's map is replaced where its top affinity exceeds it
+    memory_labels: str = "soft"  # predictions kept in memory: soft, or hard (argmax one-hot, as MAST and the LIIR port)
     keypoint_sigma: float = 1.0  # sigma of keypoint heatmaps, in feature pixels
     input_scale: float = 1.0  # resize frames by this factor before encoding (outputs stay at native size)
     tile: int | None = None  # query tile side for windowed matching (speed/memory only); None: 8 with a 16-bit matmul, else 12

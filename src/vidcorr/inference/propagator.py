@@ -4,7 +4,8 @@
   frame t: encode it once, transfer labels from every memory frame (key_tiles.py, or matching.py
            when some frame is searched over the whole map), upsample them
            to the input size, overwrite the pixels of any object first given at t, and store the
-           result (at feature resolution) as short-term memory for the next frames.
+           result (at feature resolution) as short-term memory for the next frames: soft, or
+           with `memory_labels: hard` the argmax's one-hot (MAST's and the LIIR port's memory).
 
 With CopyFirst features every frame simply receives the first frame's labels, at full resolution
 (plus any object given later, from its first frame on).
@@ -53,12 +54,15 @@ class Propagator:
         first: torch.Tensor,
         first_low: torch.Tensor | None = None,
         given: dict[int, torch.Tensor] | None = None,
+        categorical: bool = True,
     ) -> Iterator[tuple[int, torch.Tensor]]:
         """Yield (t, labels (C, H, W) at input resolution) for t = 1 .. num_frames - 1.
 
         first: frame 0's soft labels at input resolution. first_low: the same at feature
         resolution, when a direct construction is better than average pooling (keypoint heatmaps).
         given: frame index -> labels of objects that first appear there (zero elsewhere).
+        categorical: the labels are classes (masks, parts), not heatmaps (keypoints), so that
+        `memory_labels: hard` may store their argmax.
         """
         given = given or {}
         size = tuple(first.shape[-2:])
@@ -87,6 +91,10 @@ class Propagator:
             annotated = t in given
             if annotated:
                 full = self._write_in(full, given[t])
+            if categorical and self.cfg.memory_labels == "hard":
+                hard = torch.nn.functional.one_hot(full.argmax(0), full.shape[0]).permute(2, 0, 1).to(full.dtype)
+                low = downsample(hard, low_size)
+            elif annotated:
                 low = downsample(full, low_size)
             memory.add(t, key, low, annotated=annotated)
             yield t, full

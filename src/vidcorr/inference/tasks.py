@@ -90,7 +90,7 @@ def propagate_keypoints(seq: Sequence, propagator: Propagator, out_dir: Path, si
     first_low = heatmaps(xy0, propagator.low_size(h, w), sigma, stride=stride)
     track = np.full((len(seq), xy0.shape[0], 2), np.nan)
     track[0] = xy0
-    for t, maps in propagator.run(len(seq), seq.read_frame, first, first_low=first_low):
+    for t, maps in propagator.run(len(seq), seq.read_frame, first, first_low=first_low, categorical=False):
         track[t] = decode_keypoints(maps)
     with atomic_dir(out_dir) as tmp:
         np.save(tmp / "keypoints.npy", track)
