@@ -87,9 +87,11 @@ def test_paper_config_needs_roots_then_resolves_and_indexes(tmp_path):
     dry = snakemake(tmp_path, "-n", "--configfile", paper, "--config", roots).stdout
     assert "index_dataset" in dry and "extract_frames" not in dry and "synthetic_benchmark" not in dry
     assert "propagate" in dry and "metrics_summary" in dry and "train_stage" in dry and "rule ablation:" in dry
-    # per seed: one warm-up however many variants share it, 14 distinct inter-video stages (the
-    # compactness rows that differ only at inference share their training), 14 MER stages
-    assert _job_count(dry, "train_stage") == 3 * (1 + 14 + 14)
+    # per seed: four warm-ups (the port's APE from the warm-up on, so the rows without 1DAPE -
+    # none, 2DSPE, 2DAPE - train their own), each shared by every variant that starts from it,
+    # 14 distinct inter-video stages (the compactness rows that differ only at inference share
+    # their training), 14 MER stages
+    assert _job_count(dry, "train_stage") == 3 * (4 + 14 + 14)
     # every run is scored on its tables' datasets: 30 variants on DAVIS, the 16 LIIR ones on VIP too,
     # the full LIIR and MER runs on JHMDB and (zipped for the server) on YouTube-VOS val
     assert _job_count(dry, "evaluate") == 3 * (30 + 16 + 2) + 4 * 3  # + baselines and named runs on 3 datasets
