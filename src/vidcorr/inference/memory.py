@@ -46,9 +46,10 @@ class Memory:
         return out
 
     def long_term(self, entries: list[tuple[int, torch.Tensor, torch.Tensor]]) -> list[bool]:
-        """Per entry, whether it is long-term memory (searched within `long_term_radius`)."""
-        short = {e[0] for e in self.short}
-        return [e[0] not in short for e in entries]
+        """Per entry, whether it is long-term memory (searched within `long_term_radius`): the
+        permanent and periodic frames, also while they are among the newest."""
+        far = {e[0] for e in (*self.permanent, *self.long)}
+        return [e[0] in far for e in entries]
 
     def capacity(self) -> int:
         """How many frames are held at once, frames where new objects are given aside."""
