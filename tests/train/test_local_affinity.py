@@ -127,3 +127,15 @@ def test_windowed_potential_value_equals_the_dense_form(h, w, radius):
     fr = (0.5 * fq + 0.5 * fr).detach()  # similar enough that many pairs pass gamma
     torch.testing.assert_close(potential_value(fq, fr, 0.3, 1.0, radius), dense_potential_value(fq, fr, 0.3, 1.0, radius),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_an_unknown_compactness_form_is_refused():
+    """Only the two forms exist; a misspelt one must not silently run the port's branch."""
+    from vidcorr.model.compactness import inference_weights
+
+    with pytest.raises(ValueError, match="compactness_form must be one of mixture, port, not 'prot'"):
+        TrainingPrior(2, 0.4247, 1.0, "prot")
+    affinity = torch.rand(1, 2, 1, 9)
+    with pytest.raises(ValueError, match="compactness_form must be one of mixture, port"):
+        inference_weights(affinity, (3, 3), torch.zeros_like(affinity, dtype=torch.bool), k=2, sigma=1.0,
+                          form="prot", threshold=0.1)

@@ -19,6 +19,11 @@ import torch
 import torch.nn.functional as F
 
 FORMS = ("mixture", "port")
+
+
+def _check_form(form: str) -> None:
+    if form not in FORMS:
+        raise ValueError(f"compactness_form must be one of {', '.join(FORMS)}, not {form!r}")
 FWHM_PER_SIGMA = 2 * math.sqrt(2 * math.log(2))  # a Gaussian's full width at half maximum over its sigma
 
 
@@ -61,6 +66,9 @@ class TrainingPrior:
     form: str = "mixture"
     threshold: float = 0.5
 
+    def __post_init__(self) -> None:
+        _check_form(self.form)
+
     def loss(self, intra: torch.Tensor, grid: tuple[int, int], valid: torch.Tensor, window: int) -> torch.Tensor:
         """Per query row of `intra` (..., grid positions; an intra-video softmax, `valid` where a
         position is in the window), its distance to the mixture of its own detached peaks (..., 1):
@@ -83,6 +91,7 @@ def inference_weights(affinity: torch.Tensor, grid: tuple[int, int], outside: to
     affinity (B, Q, M, N) over all frames; `outside` marks pairs beyond a frame's window. Each
     query's weights sum to 1 (for the port's form this leaves the argmax of its unnormalised
     weights unchanged and keeps soft labels in memory at their scale)."""
+    _check_form(form)
     if form == "mixture":
         weights = peak_mixture(affinity, grid, k, sigma)
     else:
