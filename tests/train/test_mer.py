@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 from vidcorr.flow import FlowConfig, compute_video_flow
 from vidcorr.inference.config import PropagationConfig
@@ -17,13 +18,14 @@ from vidcorr.inference.memory import Memory
 from vidcorr.model import ResNet18Stride4
 from vidcorr.model.cluster_sampler import MultiClusterSampler, kmeans
 from vidcorr.model.flow_fusion import FlowFusion
-from vidcorr.model.ven import ValueExtractionNetwork, potential_value
+from vidcorr.model.ven import ValueExtractionNetwork, motion_saliency, potential_value, value_target
 from vidcorr.model.windows import chebyshev_distance, local_windows
 from vidcorr.train.config import TrainConfig
 from vidcorr.train.lab_dropout import drop_channel
 from vidcorr.train.loop import train
 from vidcorr.train.mer_losses import beta_at, normalise_weights, positive_logits, positive_negative_loss, weight_map_loss
 from vidcorr.train.reconstruction import RECON_SCALE, reconstruction_losses
+from vidcorr.viz.weight_maps import weight_map_figure
 
 
 def test_fusion_with_alpha_zero_is_the_unfused_path():
@@ -258,6 +260,53 @@ def test_a_short_mer_run_lowers_the_loss(tmp_path, synthetic_root, flow_index):
     assert state["heads"]["ven.to_q.weight"].equal(first["heads"]["ven.to_q.weight"])  # no gradient, no change
 
 
+def test_value_targets_are_the_potential_map_and_motion_against_the_camera():
+    """potential: Eq. 6's V rescaled to [0, 1] per frame; motion: the distance from the frame's
+    median flow, so a camera pan alone gives no target and the moving square gives 1."""
+    v = torch.rand(2, 1, 8, 8)
+    pot = value_target("potential", v)
+    assert pot.amin() == 0 and torch.allclose(pot.flatten(1).amax(1), torch.ones(2))
+    flow = torch.zeros(2, 2, 32, 32)
+    flow[:, 0] = 3.0  # the camera pans right
+    flow[:, :, 8:16, 8:16] = torch.tensor([-2.0, 1.0])[:, None, None]  # one object moves against it
+    sal = motion_saliency(flow, (8, 8))
+    assert torch.allclose(sal[:, 0, 2:4, 2:4], torch.ones(2, 2, 2)) and sal[:, 0, 5:, :].abs().max() == 0
+    assert torch.equal(value_target("motion", v, flow), sal)
+    with pytest.raises(ValueError, match="needs the query's flow"):
+        value_target("motion", v)
+    with pytest.raises(ValueError, match="ven_target"):
+        value_target("frozen", v)
+
+
+def test_a_ven_with_a_target_learns_and_its_term_never_reaches_the_encoder(tmp_path, synthetic_root, flow_index):
+    """ven_target motion: the stage reads flow for the target alone (no fusion), the VEN's
+    parameters move, its term is logged and added to the loss, and its gradient on the encoder is 0."""
+    index = tmp_path / "index.json"
+    index.write_text(json.dumps({"type": "davis", "root": str(synthetic_root), "options": {}}))
+    cfg = TrainConfig.from_dict(dict(
+        stage="mer", epochs=2, steps_per_epoch=3, batch_size=2, crop=32, radius=3, max_gap=2, bank_frames=4,
+        bank_points=2, ven=True, loss_weight_map=True, ven_target="motion", loss_pos_neg=False, grad_log_every=1))
+    assert cfg.needs_flow() and not cfg.flow_fusion
+    with pytest.raises(ValueError, match="need the training datasets' flow"):
+        train(cfg, [index], tmp_path / "noflow", device="cpu")
+    train(cfg, [index], tmp_path / "run", device="cpu", flow=[flow_index])
+    rows = list(csv.DictReader(open(tmp_path / "run/log.csv")))
+    assert all(float(r["ven"]) > 0 for r in rows) and all(float(r["grad_ven"]) == 0 for r in rows)
+    assert all(float(r["grad_weight_map"]) > 0 for r in rows)
+    for r in rows:
+        assert float(r["loss"]) == pytest.approx(float(r["weight_map"]) + float(r["ven"]), rel=1e-5)
+    first = torch.load(tmp_path / "run/epoch_001.pt", weights_only=True)["heads"]
+    final = torch.load(tmp_path / "run/final.pt", weights_only=True)["heads"]
+    assert not final["ven.to_q.weight"].equal(first["ven.to_q.weight"])
+    assert not final["ven.head.weight"].equal(first["ven.head.weight"])
+    png = tmp_path / "w.png"
+    assert weight_map_figure(tmp_path / "run/final.pt", [index], png, flow=[flow_index], pairs=3) == [
+        "reference", "query", "query flow", "V (Eq. 6)", "VEN target", "W"]
+    assert np.asarray(Image.open(png)).shape[0] > 3 * 128  # three rows of pairs under the header
+    with pytest.raises(ValueError, match="ven_target potential trains the VEN"):
+        TrainConfig.from_dict(dict(stage="mer", bank_frames=4, ven_target="potential"))
+
+
 def test_weight_map_without_the_ven_weights_by_the_potential_value_map(tmp_path, synthetic_root):
     """MER Table 4's fused-loss row and Table 5A's rows without the VEN: L_w's weights come from
     Eq. 6's map, so the stage has no VEN head and L_w still differs from zero."""
@@ -269,6 +318,8 @@ def test_weight_map_without_the_ven_weights_by_the_potential_value_map(tmp_path,
     rows = list(csv.DictReader(open(tmp_path / "run/log.csv")))
     assert all(float(r["weight_map"]) > 0 for r in rows)
     assert torch.load(tmp_path / "run/final.pt", weights_only=True)["heads"] == {}
+    assert weight_map_figure(tmp_path / "run/final.pt", [index], tmp_path / "w.png") == [
+        "reference", "query", "V (Eq. 6)", "W"]
 
 
 def test_pixel_positive_is_the_reconstruction_through_the_bank_widened_affinity(tmp_path, synthetic_root):
@@ -292,13 +343,16 @@ def test_pixel_positive_is_the_reconstruction_through_the_bank_widened_affinity(
     row, plain = logs["pixel"][first], logs["plain"][first]
     assert float(row["pos_neg"]) == float(row["reconstruction"]) != float(plain["reconstruction"])
     assert float(row["loss"]) == float(row["pos_neg"]) + float(row["compactness"])
+    with pytest.raises(ValueError, match="no weight map to draw"):
+        weight_map_figure(tmp_path / "plain/final.pt", [index], tmp_path / "w.png")
+    assert not (tmp_path / "w.png").exists()
 
 
 def test_flow_fusion_without_flow_is_refused(tmp_path, synthetic_root):
     index = tmp_path / "index.json"
     index.write_text(json.dumps({"type": "davis", "root": str(synthetic_root), "options": {}}))
     cfg = TrainConfig.from_dict(dict(stage="mer", bank_frames=4, flow_fusion=True, crop=32))
-    with pytest.raises(ValueError, match="flow_fusion needs the training datasets' flow"):
+    with pytest.raises(ValueError, match="need the training datasets' flow"):
         train(cfg, [index], tmp_path / "run", device="cpu")
 
 

@@ -52,6 +52,7 @@ def test_default_dry_run_resolves_the_ablation_dag(tmp_path):
     # 32 runs (2 named, 30 variants) but 29 distinct stages: one warm-up, 14 inter-video, 14 MER
     assert _job_count(out, "train_stage") == 29
     assert _job_count(out, "propagate") == 4 * 3 + 30  # 4 reported methods x 3 datasets + the variants
+    assert _job_count(out, "weight_maps") == 1  # mer-demo's MER stage (named runs only)
 
 
 @pytest.mark.parametrize("change, key", [

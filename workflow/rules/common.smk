@@ -68,8 +68,8 @@ def _check_training():
         for name in stage.datasets:
             if name not in config["datasets"]:
                 raise ValueError(f"config: training datasets list {name!r}, which is not in datasets")
-            if stage.settings["flow_fusion"] and name not in PLAN.flow()["datasets"]:
-                raise ValueError(f"config: a mer stage with flow_fusion needs flow for dataset {name!r}: "
+            if stage.reads_flow and name not in PLAN.flow()["datasets"]:
+                raise ValueError(f"config: a mer stage with flow_fusion or ven_target motion needs flow for dataset {name!r}: "
                                  "add it to flow.datasets")
 
 
@@ -164,9 +164,9 @@ def stage_init(wildcards):
 
 
 def stage_flow(wildcards):
-    """Flow indexes a MER stage reads (only with flow fusion on)."""
+    """Flow indexes a MER stage reads (flow fusion, or the VEN's motion target)."""
     stage = PLAN.stages[wildcards.key]
-    return [paths.flow_index(d) for d in stage.datasets] if stage.settings["flow_fusion"] else []
+    return [paths.flow_index(d) for d in stage.datasets] if stage.reads_flow else []
 
 
 def checkpoint_inputs(wildcards):

@@ -51,3 +51,28 @@ rule train_stage:
     shell:
         "vidcorr train --config {input.settings:q} --data {input.data:q} {params.flow} {params.init}"
         " --out {params.out:q} > {log:q} 2>&1"
+
+
+rule weight_maps:
+    input:
+        checkpoint=paths.checkpoint("{key}"),
+        data=stage_indexes,
+        flow=stage_flow,
+    output:
+        report(
+            paths.weight_maps("{key}"),
+            caption="../report/weight_maps.rst",
+            category="Training",
+            labels={"stage": "{key}"},
+        ),
+    params:
+        flow=lambda wc, input: f"--flow {' '.join(map(shlex.quote, input.flow))}" if input.flow else "",
+    log:
+        "logs/train/{key}_weight_maps.log",
+    benchmark:
+        "benchmarks/train/{key}_weight_maps.tsv"
+    threads: 1
+    conda:
+        "../../envs/vidcorr.yaml"
+    shell:
+        "vidcorr weight-maps --checkpoint {input.checkpoint:q} --data {input.data:q} {params.flow} --out {output:q} > {log:q} 2>&1"

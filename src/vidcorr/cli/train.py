@@ -20,6 +20,16 @@ def _train(args) -> int:
     return 0
 
 
+def _weight_maps(args) -> int:
+    from ..viz.weight_maps import weight_map_figure
+
+    if not Path(args.checkpoint).is_file():
+        raise FileNotFoundError(f"checkpoint {args.checkpoint} does not exist; train its MER stage first")
+    columns = weight_map_figure(args.checkpoint, args.data, args.out, flow=args.flow, pairs=args.pairs)
+    print(f"weight maps of {args.pairs} training pairs ({', '.join(columns)}) -> {args.out}")
+    return 0
+
+
 def add_commands(sub) -> None:
     from ..train.config import STAGES
 
@@ -29,6 +39,13 @@ def add_commands(sub) -> None:
     tr.add_argument("--data", nargs="+", required=True, help="dataset index JSONs (results/index/<dataset>.json)")
     tr.add_argument("--out", required=True, help="run folder: epoch_NNN.pt, last.pt, final.pt, log.csv, curve.png, tb/")
     tr.add_argument("--init", default=None, help="start from this checkpoint (the previous stage's final.pt)")
-    tr.add_argument("--flow", nargs="+", default=None, help="(mer with flow fusion) results/flow/<dataset>/index.json")
+    tr.add_argument("--flow", nargs="+", default=None, help="(mer with flow fusion or ven_target motion) results/flow/<dataset>/index.json")
     tr.add_argument("--device", default="auto")
     tr.set_defaults(func=_train)
+    wm = sub.add_parser("weight-maps", help="draw a MER stage's weight map W beside frames, flow and Eq. 6's V")
+    wm.add_argument("--checkpoint", required=True, help="the MER stage's final.pt")
+    wm.add_argument("--data", nargs="+", required=True, help="the stage's dataset index JSONs")
+    wm.add_argument("--flow", nargs="+", default=None, help="the stage's flow index JSONs (when it reads flow)")
+    wm.add_argument("--pairs", type=int, default=4, help="training pairs drawn (epoch 0's first)")
+    wm.add_argument("--out", required=True, help="PNG to write")
+    wm.set_defaults(func=_weight_maps)

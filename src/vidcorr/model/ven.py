@@ -13,10 +13,22 @@ Eq. 10  queries and keys projected from the target frame's features, applied to 
 Eq. 11  attention over all pixels; DropKey masks random logits (rate `dropkey`) in training only.
 Eq. 12  weight map: sigmoid of a 1x1 convolution of the attended encoding (plus E), (B, 1, h, w).
 
-The training loop runs the network without gradient: a map that weights the loss it is trained
-by would learn to lower that loss by moving weight onto easy pixels, not onto the objects. Its
-parameters therefore keep their seeded initialisation, and the map still follows training
-through its inputs, the encoder's features (Eq. 6's V and the attention's queries and keys).
+L_w never trains the network: a map that weights the loss it is trained by would learn to lower
+that loss by moving weight onto easy pixels, not onto the objects. The map enters L_w without
+gradient, and what the network learns from is its own target (config key `ven_target`):
+  frozen     no learning signal; the parameters keep their seeded initialisation and the map
+             follows training only through its inputs (the first implementation's behaviour).
+  potential  Eq. 6's V, min-max normalised per frame: the regions of the target frame that
+             appeared in the reference ("potential regions where the tracked targets may be
+             located", section 3.2).
+  motion     the query's motion saliency: its flow's distance from the frame's median flow
+             (camera motion), over the frame's largest such distance. The VEN's purpose, to
+             "highlight moving targets" and not "moving background" (sections 1 and 4.3), read
+             as a target. Not V x motion: on real frames V is highest on flat background and
+             lowest on textured objects (docs/results: the weight-map figure), so the product
+             vanishes on the objects it should mark.
+The target's binary cross-entropy trains the VEN's own parameters only: its inputs, the encoder's
+features, are detached, so the encoder cannot game it either.
 """
 
 from __future__ import annotations
@@ -24,6 +36,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .position import sinusoid_2d
@@ -42,6 +55,40 @@ def potential_value(fq: torch.Tensor, fr: torch.Tensor, gamma: float, omega: flo
     self_sim = (q * q).sum(1)  # 1 for normalised features
     self_m = torch.where(self_sim > gamma, self_sim, torch.zeros_like(self_sim))
     return ((m - omega * self_m) / count).reshape(b, 1, h, w)
+
+
+VEN_TARGETS = ("frozen", "potential", "motion")
+
+
+def _minmax(x: torch.Tensor) -> torch.Tensor:
+    """(B, 1, h, w) -> [0, 1] per frame (a constant frame gives 0)."""
+    lo, hi = x.amin(dim=(1, 2, 3), keepdim=True), x.amax(dim=(1, 2, 3), keepdim=True)
+    return (x - lo) / (hi - lo).clamp_min(1e-6)
+
+
+def motion_saliency(flow: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """(B, 2, H, W) flow in pixels -> (B, 1, h, w) in [0, 1]: each pixel's distance from the
+    frame's median flow, over the frame's largest, averaged onto the feature grid."""
+    median = flow.flatten(2).median(dim=2).values[..., None, None]
+    away = (flow - median).norm(dim=1, keepdim=True)
+    away = away / away.amax(dim=(1, 2, 3), keepdim=True).clamp_min(1e-6)
+    return F.adaptive_avg_pool2d(away, size)
+
+
+def value_target(kind: str, v: torch.Tensor, flow: torch.Tensor | None = None) -> torch.Tensor:
+    """What the VEN learns to output (module docstring), (B, 1, h, w) in [0, 1]."""
+    if kind == "potential":
+        return _minmax(v)
+    if kind == "motion":
+        if flow is None:
+            raise ValueError("ven_target motion needs the query's flow: the stage must read the flow index")
+        return motion_saliency(flow, v.shape[-2:])
+    raise ValueError(f"ven_target must be one of {', '.join(VEN_TARGETS[1:])} to give a target, not {kind!r}")
+
+
+def value_loss(weights: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy of the weight map (a sigmoid output) against its target, in fp32."""
+    return F.binary_cross_entropy(weights.float().clamp(1e-6, 1 - 1e-6), target.float())
 
 
 ATTENTION_CHUNK = 2**25  # attention logits held at once (elements)

@@ -64,6 +64,11 @@ class Plan:
         return [m for m in self.methods()
                 if m not in self.curve_methods and (m not in self.runs or self.runs[m].variant is None)]
 
+    def weight_map_stages(self) -> list[str]:
+        """Keys of the named runs' stages trained with MER's weight-map loss: each gets its W figure."""
+        return sorted({s.key for r in self.runs.values() if r.variant is None for s in r.stages
+                       if s.settings["loss_weight_map"]})
+
     def checkpoint_file(self, method: str) -> str | None:
         """The file a method's propagation reads (the stage's final.pt for a curve point, whose
         epoch checkpoint is there once its stage has finished); None for the baselines."""
@@ -148,6 +153,7 @@ class Plan:
                     for d in dict.fromkeys(map(self.propagated_dataset, cfg["evaluation"]["datasets"]))]
         if self.scored():
             targets += [f"{paths.RESULTS}/metrics/summary.csv", f"{paths.RESULTS}/figures/metrics.png"]
+        targets += [paths.weight_maps(key) for key in self.weight_map_stages()]
         for name in self.flow()["datasets"]:
             targets += [paths.flow_index(name), f"{paths.RESULTS}/figures/flow/{name}.png"]
         if cfg.get("experiments"):

@@ -28,6 +28,11 @@ def epoch_checkpoint(key: str, epoch: int) -> str:
     return f"{stage_dir(key)}/epoch_{epoch:03d}.pt"
 
 
+def weight_maps(key: str) -> str:
+    """A MER stage's figure of its weight map on training pairs (vidcorr weight-maps)."""
+    return f"{RESULTS}/figures/weight_maps/{key}.png"
+
+
 def propagation(method: str, dataset: str) -> str:
     return f"{RESULTS}/propagation/{method}/{dataset}"
 

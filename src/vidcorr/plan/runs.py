@@ -33,6 +33,11 @@ class Stage:
     datasets: tuple[str, ...]
     parent: str | None  # key of the stage whose final.pt it starts from
 
+    @property
+    def reads_flow(self) -> bool:
+        """Its job needs the training datasets' flow indexes (TrainConfig.needs_flow)."""
+        return TrainConfig.from_dict(self.settings).needs_flow()
+
 
 @dataclass
 class Run:

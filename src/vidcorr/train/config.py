@@ -56,7 +56,8 @@ class TrainConfig:
     flow_alpha: float = 0.1  # initial alpha (learnable)
     flow_max: float = 20.0  # flow map = (u, v, |flow|) / flow_max, clipped to [-1, 1]
     flow_gap: int = 1  # which stored gap's flow is fused
-    ven: bool = False  # Eq. 6-12: Value Extraction Network; today it acts only through the weight map of L_w
+    ven: bool = False  # Eq. 6-12: Value Extraction Network; it acts only through the weight map of L_w
+    ven_target: str = "frozen"  # what the VEN learns from: frozen (nothing), potential (Eq. 6's V), motion (model/ven.py)
     ven_gamma: float = 0.6  # similarity threshold of the potential-value map
     ven_omega: float = 1.0  # weight of the self-similarity term of Eq. 6
     ven_dim: int = 64
@@ -103,6 +104,9 @@ class TrainConfig:
         mer_only = [k for k in ("flow_fusion", "ven", "sampler", "loss_weight_map") if getattr(cfg, k)]
         if cfg.stage != "mer" and mer_only:
             raise ValueError(f"{mer_only} belong to the mer stage; the {cfg.stage} stage cannot use them")
+        if cfg.ven_target != "frozen" and not (cfg.ven and cfg.loss_weight_map):
+            raise ValueError(f"ven_target {cfg.ven_target} trains the VEN, which only a stage with ven and "
+                             "loss_weight_map runs: switch both on, or leave ven_target frozen")
         if cfg.stage == "mer" and cfg.loss_pos_neg and not cfg.bank_frames:
             raise ValueError("loss_pos_neg takes its negatives from the memory bank: set bank_frames > 0")
         if cfg.stage == "warmup" and cfg.bank_frames:
@@ -111,6 +115,10 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def needs_flow(self) -> bool:
+        """The stage reads the training datasets' flow: to fuse it (Eq. 5), or as the VEN's motion target."""
+        return self.flow_fusion or self.ven_target == "motion"
 
     def compactness_prior(self) -> TrainingPrior | None:
         """The training-time compactness prior this stage asks for, if any."""

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..atomic import atomic_file
 
-TERMS = ("reconstruction", "compactness", "weight_map", "pos_neg")
+TERMS = ("reconstruction", "compactness", "weight_map", "pos_neg", "ven")
 
 
 def plot_curve(rows: list[dict], out: str | os.PathLike, title: str = "") -> None:

@@ -12,8 +12,8 @@ The MER stage adds, each behind its own switch: flow fused into both frames befo
 the multi-cluster sampler's per-pixel windows for the affinity, the positive-negative loss
 against the memory bank (its reconstruction stays intra-video), and the weight-map loss in place
 of the plain smooth L1, whose weights come from the VEN or, with the VEN off (MER Table 5A's
-rows without it), from Eq. 6's potential-value map. Either map is computed without gradient
-(model/ven.py says why).
+rows without it), from Eq. 6's potential-value map. Either map enters L_w without gradient; the
+VEN learns, if at all, from its own target on detached features (model/ven.py says why).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from ..model import ResNet18Stride4, encoder_config, read_checkpoint, save_encod
 from ..model.cluster_sampler import MultiClusterSampler
 from ..model.encoder import HEAD_CHANNELS, STRIDE
 from ..model.flow_fusion import FlowFusion
-from ..model.ven import ValueExtractionNetwork, potential_value
+from ..model.ven import ValueExtractionNetwork, potential_value, value_loss, value_target
 from ..provenance import record, sha256_file
 from . import distributed as dist_utils
 from .config import TrainConfig
@@ -151,7 +151,7 @@ def _mer_heads(cfg: TrainConfig) -> torch.nn.ModuleDict:
     if cfg.ven and cfg.loss_weight_map:  # the VEN's weight map reaches the loss only through L_w
         heads["ven"] = ValueExtractionNetwork(HEAD_CHANNELS[cfg.head], cfg.ven_dim, cfg.ven_layers,
                                               cfg.ven_gamma, cfg.ven_omega, cfg.radius,
-                                              cfg.dropkey).requires_grad_(False)
+                                              cfg.dropkey).requires_grad_(cfg.ven_target != "frozen")
     return heads
 
 
@@ -199,10 +199,11 @@ def build(cfg: TrainConfig, indexes: list, init, flow: list | None, ranks: Ranks
     """Data, encoder (from `init`), momentum encoder, MER heads, optimizer, schedule and bank,
     in the order that fixes what the seed gives each."""
     videos = videos_from_indexes(indexes)
-    if cfg.flow_fusion and not flow:
-        raise ValueError("flow_fusion needs the training datasets' flow: pass their results/flow/<dataset>/index.json")
+    if cfg.needs_flow() and not flow:
+        raise ValueError("flow_fusion and ven_target motion need the training datasets' flow: pass their "
+                         "results/flow/<dataset>/index.json")
     data = PairDataset(videos, cfg.crop, cfg.max_gap, cfg.steps_per_epoch * cfg.batch_size, cfg.seed,
-                       flow=_flow_readers(flow) if cfg.flow_fusion else None, flow_gap=cfg.flow_gap,
+                       flow=_flow_readers(flow) if cfg.needs_flow() else None, flow_gap=cfg.flow_gap,
                        gaps=cfg.gaps, gap_probs=cfg.gap_probs, resize=cfg.resize, flip=cfg.flip, pairs=cfg.pairs,
                        ab_scale=cfg.ab_scale)
     model = ResNet18Stride4(position=cfg.position, position_size=(cfg.crop // 2, cfg.crop // 2), layer4=cfg.layer4,
@@ -220,6 +221,8 @@ def build(cfg: TrainConfig, indexes: list, init, flow: list | None, ranks: Ranks
                       "so this stage trains as if ven were false")
     if ranks.world > 1:
         net, fusion = (dist_utils.wrap(m, ranks.device) if m is not None else None for m in (net, fusion))
+        if cfg.ven_target != "frozen":  # its own target trains it: its gradients are averaged over ranks too
+            ven = dist_utils.wrap(ven, ranks.device)
     total = cfg.epochs * cfg.steps_per_epoch
     optimizer = torch.optim.Adam([p for p in (*model.parameters(), *heads.parameters()) if p.requires_grad], lr=cfg.lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(cfg, total))
@@ -261,7 +264,7 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
     np.random.seed(cfg.seed)
     random.seed(cfg.seed)
     parts = build(cfg, indexes, init, flow, ranks)
-    inputs = _inputs(indexes, flow if cfg.flow_fusion else None, init)
+    inputs = _inputs(indexes, flow if cfg.needs_flow() else None, init)
     start_epoch, log_rows = resume(parts, cfg, out, inputs)
     if rank == 0 and init is None and start_epoch == 0:  # step 0 of the learning curve
         save_encoder(out / "epoch_000.pt", parts.model)
@@ -360,7 +363,10 @@ def step_losses(parts: Parts, cfg: TrainConfig, batch: dict, channel: torch.Tens
     )
     objective = {"compactness": losses.compactness}
     if cfg.loss_weight_map:
-        objective["weight_map"] = weight_map_term(parts, cfg, fq, fr, losses, target, scale, g, global_step)
+        weights = weight_map(parts, cfg, fq, fr, batch, g, objective, dev)
+        beta = beta_at(global_step / max(parts.total - 1, 1), cfg.beta_start, cfg.beta_end, cfg.beta_schedule)
+        objective["weight_map"] = cfg.weight_lambda * weight_map_loss(
+            losses.prediction, target, normalise_weights(weights, cfg.weight_norm), beta, scale)
     elif not (pixel_positive(cfg) and negs is not None):  # (the pixel reading's L_pn is this reconstruction)
         objective["reconstruction"] = losses.reconstruction
     if cfg.stage == "mer" and negs is not None:  # Eq. 17
@@ -379,16 +385,20 @@ def pixel_positive(cfg: TrainConfig) -> bool:
     return cfg.stage == "mer" and cfg.loss_pos_neg and cfg.pos_neg_positive == "pixel"
 
 
-def weight_map_term(parts: Parts, cfg: TrainConfig, fq, fr, losses, target, scale: float, g: torch.Generator,
-                    global_step: int) -> torch.Tensor:
-    """MER Eq. 18-21: lambda x the weighted smooth L1 that replaces the plain one; weights from
-    the VEN, or Eq. 6's potential-value map without it, computed without gradient."""
-    with torch.no_grad():
-        weights = parts.ven(fq, fr, generator=g)[0] if parts.ven is not None else potential_value(
-            fq, fr, cfg.ven_gamma, cfg.ven_omega, cfg.radius)
-    beta = beta_at(global_step / max(parts.total - 1, 1), cfg.beta_start, cfg.beta_end, cfg.beta_schedule)
-    return cfg.weight_lambda * weight_map_loss(losses.prediction, target, normalise_weights(weights, cfg.weight_norm),
-                                               beta, scale)
+def weight_map(parts: Parts, cfg: TrainConfig, fq, fr, batch: dict, g: torch.Generator, objective: dict,
+               dev: torch.device) -> torch.Tensor:
+    """The weights of MER's L_w (Eq. 18-21), without gradient: the VEN's map, or Eq. 6's
+    potential-value map without it. A VEN with a target adds its own term, `ven`, to `objective`."""
+    if parts.ven is None:
+        with torch.no_grad():
+            return potential_value(fq, fr, cfg.ven_gamma, cfg.ven_omega, cfg.radius)
+    if cfg.ven_target == "frozen":
+        with torch.no_grad():
+            return parts.ven(fq, fr, generator=g)[0]
+    weights, v = parts.ven(fq.detach(), fr.detach(), generator=g)
+    flow = batch["query_flow"].to(dev) if "query_flow" in batch else None
+    objective["ven"] = value_loss(weights, value_target(cfg.ven_target, v, flow))
+    return weights.detach()
 
 
 def push_to_bank(parts: Parts, cfg: TrainConfig, qi: torch.Tensor, videos: torch.Tensor, g: torch.Generator,
