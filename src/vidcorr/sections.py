@@ -28,3 +28,21 @@ def write_section(path: str | os.PathLike, section: str, value) -> None:
     from .atomic import write_text
 
     write_text(path, yaml.safe_dump({section: value}, sort_keys=True))
+
+
+def load_config(paths: list[str | os.PathLike]) -> dict:
+    """Pipeline config files merged in order, as Snakemake's --configfile merges them, and checked
+    against the schema (for the commands that read a whole config outside Snakemake)."""
+    from .plan.runs import deep_merge
+    from .settings_schema import check
+
+    config: dict = {}
+    for path in paths:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"config {path} does not exist")
+        try:
+            config = deep_merge(config, yaml.safe_load(Path(path).read_text()) or {})
+        except yaml.YAMLError as e:
+            raise ValueError(f"config {path} is not valid YAML: {e}") from None
+    check(config, "", "config")
+    return config

@@ -28,9 +28,9 @@ def schema() -> dict:
 
 
 def section(pointer: str) -> dict:
-    """The sub-schema at `pointer`, e.g. TRAINING_STAGE."""
+    """The sub-schema at `pointer`, e.g. TRAINING_STAGE (the whole schema for "")."""
     node = schema()
-    for part in pointer.strip("/").split("/"):
+    for part in filter(None, pointer.strip("/").split("/")):
         node = node[part]
     return node
 

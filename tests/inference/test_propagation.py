@@ -116,6 +116,25 @@ def test_bfloat16_matmul_only_shortlists_and_float32_weighs():
     torch.testing.assert_close(half, exact, atol=1e-5, rtol=1e-5)
 
 
+def test_candidate_pairs_are_sorted_for_cusparse_and_the_products_come_back_in_order():
+    """The rescoring's sampled matmul gets each query's candidates as a CSR row with sorted column
+    indices (cuSPARSE assumes it; the pattern skips torch's invariant check for speed): torch's
+    validator accepts the pattern, the top-k order did not, and the products equal the candidates'
+    dot products in their own (unsorted) order."""
+    from vidcorr.inference.key_tiles import candidate_pairs
+
+    g = torch.Generator().manual_seed(0)
+    table, queries = torch.randn(50, 8, generator=g), torch.randn(6, 8, generator=g)
+    rows = torch.stack([torch.randperm(50, generator=g)[:7] for _ in range(6)])  # distinct, in top-k (any) order
+    pairs, order = candidate_pairs(rows, 50)
+    torch._validate_sparse_csr_tensor_args(pairs.crow_indices(), pairs.col_indices(), pairs.values(), pairs.shape)
+    with pytest.raises(RuntimeError, match="sorted and distinct"):  # the unsorted rows, as before
+        torch._validate_sparse_csr_tensor_args(pairs.crow_indices(), rows.reshape(-1), pairs.values(), pairs.shape)
+    dots = torch.sparse.sampled_addmm(pairs, queries, table.t(), beta=0.0).values().view(order.shape)
+    back = torch.empty_like(dots).scatter_(-1, order, dots)
+    torch.testing.assert_close(back, (queries[:, None, :] * table[rows]).sum(-1), rtol=1e-5, atol=1e-6)
+
+
 def test_key_tiles_kept_across_frames_equal_a_fresh_layout_each_frame():
     """The propagator lays each memory frame out once and reuses slots as frames leave (short-term
     frames dropping out, a kept frame, one more slot where a new object is given): every frame's
@@ -307,7 +326,8 @@ def test_cli_propagates_davis_with_a_baseline_and_a_checkpoint(tmp_path):
     prov = json.loads((tmp_path / "net/provenance.json").read_text())
     assert prov["propagation"]["radius"] == 2 and len(prov["checkpoint_sha256"]) == 64
     dtype = matmul_dtype(PropagationConfig(), torch.device("cpu"), unit=True)
-    assert (prov["matmul_dtype"], prov["tile"]) == (str(dtype).removeprefix("torch."), 12 if dtype == torch.float32 else 8)
+    assert prov["ran"]["matmul"] == [{"dtype": str(dtype).removeprefix("torch."), "tile": 12 if dtype == torch.float32 else 8}]
+    assert prov["ran"]["device"] == "cpu" and prov["ran"]["autocast"] == "float32"  # the CPU policy: no autocast
 
 
 def test_missing_checkpoint_and_unknown_setting_are_clear_errors(tmp_path):

@@ -247,3 +247,32 @@ def test_every_stage_reads_a_dataset_at_its_configured_resolution(tmp_path):
     snakemake(tmp_path / "work", "results/metrics/copy-first/hd.csv", "--configfile", str(path))
     row = next(csv.DictReader(open(tmp_path / "work/results/metrics/copy-first/hd.csv")))
     assert row["Sequence"] == "global" and float(row["J&F-Mean"]) == 1.0
+
+
+def test_a_stage_on_two_processes_trains_through_torchrun_like_one(tmp_path):
+    """`devices: 2` on the CI config's warm-up: the train_stage rule launches torchrun with 2 gloo
+    processes of 2 samples each; the first steps' losses equal one process's on the same global batch
+    of 4 (BatchNorm over the global batch, gradients averaged), and provenance says how it ran."""
+    from vidcorr.plan import Plan
+
+    cfg = yaml.safe_load((REPO / ".test/config.yaml").read_text())
+    cfg["training"]["runs"]["liir-demo"]["warmup"]["devices"] = 2
+    path = tmp_path / "cfg.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    stage = Plan(cfg).runs["liir-demo"].stages[0]
+    assert stage.devices == 2 and stage.launcher.startswith("torchrun --standalone --nproc_per_node 2")
+    work = tmp_path / "work"
+    snakemake(work, f"results/train/{stage.key}/final.pt", "--configfile", str(path))
+    state = __import__("torch").load(work / f"results/train/{stage.key}/final.pt", weights_only=True)
+    prov = state["provenance"]
+    assert (prov["world_size"], prov["per_process_batch"], prov["backend"]) == (2, 2, "gloo")
+    assert prov["ran"] == {"device": "cpu", "autocast": "float32", "grad_scaler": False}
+    one = dict(stage.overrides, devices=1)  # the same stage in one process
+    (tmp_path / "one.yaml").write_text(yaml.safe_dump({"train": one}))
+    run(["vidcorr", "train", "--config", str(tmp_path / "one.yaml"), "--data", str(work / "results/index/demo_clips.json"),
+         "--out", str(tmp_path / "one")])
+    two = [float(r["loss"]) for r in csv.DictReader(open(work / f"results/train/{stage.key}/log.csv"))]
+    ref = [float(r["loss"]) for r in csv.DictReader(open(tmp_path / "one/log.csv"))]
+    assert len(two) == len(ref) == 4
+    assert abs(two[0] - ref[0]) <= 1e-5 * ref[0], (two, ref)  # the same weights and batch: float32 sums' order only
+    assert all(abs(a - b) <= 1e-3 * b for a, b in zip(two, ref)), (two, ref)  # after 3 Adam steps on averaged gradients

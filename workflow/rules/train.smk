@@ -38,6 +38,7 @@ rule train_stage:
             labels={"stage": "{key}"},
         ),
     params:
+        launch=lambda wc: PLAN.stages[wc.key].launcher,
         out=lambda wc, output: os.path.dirname(output.checkpoint),
         init=lambda wc, input: f"--init {' '.join(map(shlex.quote, input.init))}" if input.init else "",
         flow=lambda wc, input: f"--flow {' '.join(map(shlex.quote, input.flow))}" if input.flow else "",
@@ -46,10 +47,15 @@ rule train_stage:
     benchmark:
         "benchmarks/train/{key}.tsv"
     threads: 2
+    # A stage's `devices` decides its GPUs and CPUs (so these two are stated here, not in the profile):
+    # on SLURM one node, --gpus N and 8 CPUs per GPU (the plugin prefers cpus_per_task to threads).
+    resources:
+        gpu=lambda wc: PLAN.stages[wc.key].devices,
+        cpus_per_task=lambda wc: 8 * PLAN.stages[wc.key].devices,
     conda:
         "../../envs/vidcorr.yaml"
     shell:
-        "vidcorr train --config {input.settings:q} --data {input.data:q} {params.flow} {params.init}"
+        "{params.launch} train --config {input.settings:q} --data {input.data:q} {params.flow} {params.init}"
         " --out {params.out:q} > {log:q} 2>&1"
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import ablation, data, evaluate, flow, frames, propagate, train
+from . import ablation, data, evaluate, flow, frames, plan, propagate, train
 
-FAMILIES = (frames, data, flow, train, propagate, evaluate, ablation)
+FAMILIES = (frames, data, flow, train, propagate, evaluate, ablation, plan)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,29 +7,22 @@ from pathlib import Path
 from ..sections import read_section
 
 
-def _device(name: str):
-    import torch
-
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 def _propagate(args) -> int:
     import torch
 
     from ..datasets.index import open_index
+    from ..device import resolve_device
     from ..inference import PropagationConfig, Propagator, make_features
     from ..inference.tasks import propagate_dataset, write_propagation_provenance, zip_submission
     from ..viz import prediction_overlays
 
     torch.manual_seed(0)
     cfg = PropagationConfig.from_dict(read_section(args.config, "propagation", "propagation config"))
-    device = _device(args.device)
+    device = resolve_device(args.device)
     reader = open_index(args.index)
     propagator = Propagator(make_features(args.checkpoint, device), cfg, device)
     names = propagate_dataset(reader, propagator, args.out)
-    write_propagation_provenance(args.out, reader, args.index, args.checkpoint, cfg, names, device)
+    write_propagation_provenance(args.out, reader, args.index, args.checkpoint, propagator, names)
     if args.zip:
         zip_submission(args.out, args.zip)
     if args.overlays:
@@ -54,7 +47,7 @@ def add_commands(sub) -> None:
     p.add_argument("--checkpoint", required=True, help="encoder checkpoint, or the baselines copy-first / lab")
     p.add_argument("--out", required=True)
     p.add_argument("--config", default=None, help="YAML with propagation settings (or a pipeline config)")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
     p.add_argument("--overlays", default=None, help="also write a PNG strip of predictions over frames")
     p.add_argument("--zip", default=None, help="(masks) also write the challenge-server zip here")
     p.set_defaults(func=_propagate)

@@ -15,7 +15,8 @@ def _train(args) -> int:
     cfg = TrainConfig.from_dict({**settings, **({"stage": args.stage} if args.stage else {})})
     if args.init and not Path(args.init).is_file():
         raise FileNotFoundError(f"initial checkpoint {args.init} does not exist; train the previous stage first")
-    final = train(cfg, args.data, args.out, init=args.init, device=args.device, flow=args.flow)
+    final = train(cfg, args.data, args.out, init=args.init, device=args.device, flow=args.flow,
+                  precision=args.precision)
     print(f"{cfg.stage} stage done -> {final}")
     return 0
 
@@ -31,6 +32,7 @@ def _weight_maps(args) -> int:
 
 
 def add_commands(sub) -> None:
+    from ..device import PRECISIONS
     from ..train.config import STAGES
 
     tr = sub.add_parser("train", help="train one stage (warm-up, inter-video or MER); resumes from <out>/last.pt")
@@ -40,7 +42,10 @@ def add_commands(sub) -> None:
     tr.add_argument("--out", required=True, help="run folder: epoch_NNN.pt, last.pt, final.pt, log.csv, curve.png, tb/")
     tr.add_argument("--init", default=None, help="start from this checkpoint (the previous stage's final.pt)")
     tr.add_argument("--flow", nargs="+", default=None, help="(mer with flow fusion or ven_target motion) results/flow/<dataset>/index.json")
-    tr.add_argument("--device", default="auto")
+    tr.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
+    tr.add_argument("--precision", default="auto", choices=PRECISIONS,
+                    help="autocast dtype; auto: bfloat16 on GPUs of capability 8.0+, float16 (loss-scaled) on older "
+                         "ones, float32 on the CPU")
     tr.set_defaults(func=_train)
     wm = sub.add_parser("weight-maps", help="draw a MER stage's weight map W beside frames, flow and Eq. 6's V")
     wm.add_argument("--checkpoint", required=True, help="the MER stage's final.pt")

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import numpy as np
 import torch
 
+from ..device import resolve_device
 from ..provenance import sha256_file
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,7 @@ class PtlflowFlow:
             log.warning("ptlflow model %s runs with RANDOM weights (flow.allow_random_weights): "
                         "its flow is meaningless", model)
         self.net = ptlflow.get_model(model, ckpt_path=str(path) if path else None).eval()
-        self.device = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else
-                                   ("cpu" if device == "auto" else device))
+        self.device = resolve_device(device)  # flow runs in float32: RAFT's refinement is not autocast
         self.net.to(self.device)
         self.batch_size = batch_size
 

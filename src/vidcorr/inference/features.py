@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from ..colour import lab_tensor
+from ..device import Policy, autocast_dtype
 from ..model import load_encoder
 
 
@@ -22,17 +23,19 @@ def feature_size(height: int, width: int) -> tuple[int, int]:
 
 
 class NetworkFeatures:
-    """L2-normalised encoder features (cosine affinity); AMP on CUDA. The encoder runs channels
-    last (oneDNN's and cuDNN's faster convolution layout)."""
+    """L2-normalised encoder features (cosine affinity), autocast to the device policy's dtype
+    (vidcorr.device: bfloat16 or float16 on CUDA, float32 on the CPU) unless one is given. The
+    encoder runs channels last (oneDNN's and cuDNN's faster convolution layout)."""
 
-    def __init__(self, encoder: torch.nn.Module, device: torch.device):
+    def __init__(self, encoder: torch.nn.Module, device: torch.device, dtype: torch.dtype | None = None):
         self.encoder = encoder.to(device).eval().to(memory_format=torch.channels_last)
         self.device = device
+        self.policy = Policy(device, dtype or autocast_dtype(device))
 
     @torch.inference_mode()
     def __call__(self, rgb: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         x = lab_tensor(rgb, self.encoder.ab_scale)[None].to(self.device).contiguous(memory_format=torch.channels_last)
-        with torch.autocast(self.device.type, enabled=self.device.type == "cuda"):
+        with self.policy.autocast():
             f = self.encoder(x)[0].float()
         f = F.normalize(f, dim=0)
         return f, f

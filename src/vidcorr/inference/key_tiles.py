@@ -22,6 +22,7 @@ import warnings
 import torch
 import torch.nn.functional as F
 
+from ..device import native_bf16
 from ..model.compactness import inference_weights
 from .config import PropagationConfig
 
@@ -32,9 +33,9 @@ BIG = 64.0  # penalty of an excluded pair; exact in bf16 / fp16, far below any r
 
 def matmul_dtype(cfg: PropagationConfig, device: torch.device, unit: bool) -> torch.dtype:
     """The windowed matmul's dtype for `cfg.precision`: auto is bfloat16 for unit features (cosine
-    affinity, whose bf16 rounding of about 1e-4 is far below the spacing of similarities) on CUDA and
-    on CPUs with native bf16 dot products (AVX512-BF16 or AMX; elsewhere it would be emulated, slower
-    than float32), else float32. Raw Lab colour is not unit: its logits |f|^2 - |f - f'|^2 differ by
+    affinity, whose bf16 rounding of about 1e-4 is far below the spacing of similarities) where bf16
+    dot products are native: GPUs of compute capability 8.0 and above (device.native_bf16), CPUs with
+    AVX512-BF16 or AMX (elsewhere it would be emulated, slower than float32); else float32. Raw Lab colour is not unit: its logits |f|^2 - |f - f'|^2 differ by
     less than bf16 resolves (dev J&F 0.4753 against float32's 0.4897). Always float32 with the
     compactness prior, which weighs the whole window by the affinity itself."""
     if cfg.precision not in ("auto", "float32", "bfloat16"):
@@ -46,7 +47,7 @@ def matmul_dtype(cfg: PropagationConfig, device: torch.device, unit: bool) -> to
     if not unit:
         return torch.float32
     if device.type == "cuda":
-        return torch.bfloat16
+        return torch.bfloat16 if native_bf16(device) else torch.float32
     native = getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)() or \
         getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()
     return torch.bfloat16 if native else torch.float32
@@ -265,14 +266,9 @@ class KeyTiles:
         """float32 dot products of each query (Q, D) with its candidates' kept keys (rows (.., Q, n) of
         the per-pixel table): a sampled matmul, which reads each key where it lies instead of first
         gathering Q * n key copies (5x faster on 2 cores)."""
-        per = rows.shape[-1]
-        crow = torch.arange(0, rows.numel() + 1, per, device=rows.device)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "Sparse CSR tensor support is in beta")
-            pairs = torch.sparse_csr_tensor(crow, rows.reshape(-1), torch.zeros(rows.numel(), device=rows.device),
-                                            size=(queries.shape[0], self.exact.shape[0] * self.exact.shape[1]),
-                                            check_invariants=False)
-        return torch.sparse.sampled_addmm(pairs, queries, self.exact.view(-1, self.dim).t(), beta=0.0).values()
+        pairs, order = candidate_pairs(rows, self.exact.shape[0] * self.exact.shape[1])
+        dots = torch.sparse.sampled_addmm(pairs, queries, self.exact.view(-1, self.dim).t(), beta=0.0).values()
+        return torch.empty_like(dots).view(order.shape).scatter_(-1, order, dots.view(order.shape)).view(rows.shape)
 
     def _mixture(self, logits: torch.Tensor, c: slice) -> torch.Tensor:
         """Compactness prior: the affinity replaced, frame by frame, by its mixture of Gaussians
@@ -287,3 +283,20 @@ class KeyTiles:
         del affinity
         labels = self.labels[:, self.pix[c]]  # (M, tiles, S*S, C)
         return torch.einsum("bqmn,mbnc->bqc", mixture, labels)
+
+
+def candidate_pairs(rows: torch.Tensor, columns: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(query, candidate) pairs as a CSR pattern of (Q, columns): one row per query, its candidates'
+    table rows as column indices, sorted within the row as cuSPARSE assumes (it is handed the
+    pattern without an invariant check, which costs as much as the product); with the order that
+    sorted them, to put the products back in the candidates' order. A query's candidates are
+    distinct pixels, except the out-of-frame zero row, which repeats only in a window of fewer than
+    RESCORE x topk pixels, and whose products are masked."""
+    per = rows.shape[-1]
+    cols, order = rows.reshape(-1, per).sort(dim=-1)
+    crow = torch.arange(0, cols.numel() + 1, per, device=rows.device)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Sparse CSR tensor support is in beta")
+        pairs = torch.sparse_csr_tensor(crow, cols.reshape(-1), torch.zeros(cols.numel(), device=rows.device),
+                                        size=(cols.shape[0], columns), check_invariants=False)
+    return pairs, order

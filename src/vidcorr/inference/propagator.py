@@ -33,6 +33,15 @@ class Propagator:
         self.cfg = cfg
         self.device = torch.device(device)
         self._kept: tuple[tuple, KeyTiles] | None = None  # the last finished sequence's key tiles
+        self._matmuls: set[tuple[str, int]] = set()  # (dtype, tile side) of every key-tile layout that ran
+
+    def ran(self) -> dict:
+        """What ran, for provenance (not a recomputation): the device, the encoder's autocast dtype,
+        and the windowed matmul's dtype and tile side (one entry per distinct layout used)."""
+        policy = getattr(self.features, "policy", None)
+        return {"device": str(self.device),
+                "autocast": str(policy.dtype).removeprefix("torch.") if policy else None,
+                "matmul": [{"dtype": d, "tile": t} for d, t in sorted(self._matmuls)]}
 
     def low_size(self, height: int, width: int) -> tuple[int, int]:
         """Feature-map size for a native frame size (after cfg.input_scale)."""
@@ -113,7 +122,9 @@ class Propagator:
         if kept is not None and kept[0] == spec and len(kept[1].frames) == slots:
             kept[1].clear()
             return spec, kept[1]
-        return spec, KeyTiles(*low_size, key.shape[0], self.cfg, key.device, slots, unit=unit)
+        tiles = KeyTiles(*low_size, key.shape[0], self.cfg, key.device, slots, unit=unit)
+        self._matmuls.add((str(tiles.dtype).removeprefix("torch."), tiles.t))
+        return spec, tiles
 
     def _write_in(self, labels: torch.Tensor, new: torch.Tensor) -> torch.Tensor:
         """Overwrite the pixels of newly given objects (channels >= 1 of `new`) with their labels."""

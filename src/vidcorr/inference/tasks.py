@@ -26,8 +26,6 @@ from ..datasets.masks import write_label
 from ..datasets.vip import read_instances, write_instances
 from ..model.encoder import STRIDE
 from ..provenance import record, sha256_file
-from .features import BASELINES
-from .key_tiles import matmul_dtype, tile_side
 from .labels import decode_ids, decode_keypoints, heatmaps, one_hot
 from .propagator import Propagator
 
@@ -121,15 +119,15 @@ def propagate_dataset(reader: DatasetReader, propagator: Propagator, out: str | 
 
 
 def write_propagation_provenance(out: str | os.PathLike, reader: DatasetReader, index: str | os.PathLike,
-                                 checkpoint: str, cfg, names: list[str], device) -> None:
-    """<out>/provenance.json: the settings, the dataset index, the checkpoint and its hash, and the
-    windowed matmul's dtype (`precision: auto` depends on the machine) and tile side."""
-    dtype = matmul_dtype(cfg, torch.device(device), unit=checkpoint not in BASELINES)
+                                 checkpoint: str, propagator: Propagator, names: list[str]) -> None:
+    """<out>/provenance.json: the settings, the dataset index, the checkpoint and its hash, and what
+    ran (Propagator.ran: the device, the encoder's autocast dtype, the windowed matmul's dtype and
+    tile side, which `precision: auto` picks by machine)."""
+    cfg = propagator.cfg
     write_json(Path(out) / "provenance.json", record(
         config=cfg.to_dict(), inputs=[str(reader.root), str(index)], index=str(index), labels=reader.label_kind,
         checkpoint=checkpoint, checkpoint_sha256=sha256_file(checkpoint) if os.path.isfile(checkpoint) else None,
-        propagation=cfg.to_dict(), sequences=names, device=str(device),
-        matmul_dtype=str(dtype).removeprefix("torch."), tile=tile_side(cfg, dtype),
+        propagation=cfg.to_dict(), sequences=names, ran=propagator.ran(),
     ))
 
 

@@ -39,6 +39,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..device import generator_on
 from .position import sinusoid_2d
 from .windows import local_windows
 
@@ -114,10 +115,11 @@ class ValueExtractionNetwork(nn.Module):
         e = self.encode(self.embed(v)) + sinusoid_2d(self.dim, h, w, y_first=True).to(fq.device)
         q, k, values = self.to_q(fq).flatten(2), self.to_k(fq).flatten(2), e.flatten(2)
         out, step = [], max(1, ATTENTION_CHUNK // (h * w) ** 2)
+        drawn = generator_on(fq.device, generator) if self.training and self.dropkey > 0 else None
         for i in range(0, b, step):  # the (HW)^2 global attention of a few samples at a time
             logits = torch.einsum("bci,bcj->bij", q[i:i + step], k[i:i + step]) / math.sqrt(self.dim)
-            if self.training and self.dropkey > 0:
-                drop = torch.rand(logits.shape, generator=generator).to(logits.device) < self.dropkey
+            if drawn is not None:  # drawn where the logits are: about 400M numbers a step at paper size
+                drop = torch.rand(logits.shape, generator=drawn, device=logits.device) < self.dropkey
                 drop.diagonal(dim1=1, dim2=2).fill_(False)  # no row loses every key
                 logits.masked_fill_(drop, float("-inf"))
             out.append(torch.einsum("bij,bcj->bci", torch.softmax(logits, dim=-1), values[i:i + step]))

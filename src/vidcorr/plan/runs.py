@@ -34,6 +34,19 @@ class Stage:
     parent: str | None  # key of the stage whose final.pt it starts from
 
     @property
+    def devices(self) -> int:
+        """Processes (GPUs on CUDA) its job trains on."""
+        return self.settings["devices"]
+
+    @property
+    def launcher(self) -> str:
+        """The command that starts its `train` job: vidcorr itself, or torchrun with one process per device
+        (--standalone: a free rendezvous port on the job's node, so concurrent jobs do not collide)."""
+        if self.devices == 1:
+            return "vidcorr"
+        return f"torchrun --standalone --nproc_per_node {self.devices} --no-python vidcorr"
+
+    @property
     def reads_flow(self) -> bool:
         """Its job needs the training datasets' flow indexes (TrainConfig.needs_flow)."""
         return TrainConfig.from_dict(self.settings).needs_flow()

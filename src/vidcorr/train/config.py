@@ -81,6 +81,10 @@ class TrainConfig:
     weight_norm: str = "minmax"  # minmax or none
     grad_log_every: int = 10  # log each loss term's gradient norm on the encoder every N steps (0 = never)
     workers: int = 0  # data-loading processes
+    # Processes (GPUs on CUDA) under torchrun, each on batch_size / devices samples. It names the stage
+    # (its key), as every setting does: per-sample random draws (shifts, sampler seeds, DropKey) are
+    # made per rank, so an inter-video or MER stage on 2 processes is not bit-equal to 1.
+    devices: int = 1
     seed: int = 0
 
     @classmethod
@@ -99,6 +103,8 @@ class TrainConfig:
         if cfg.decay_factors and len(cfg.decay_factors) != len(cfg.decay_at):
             raise ValueError(f"decay_factors {list(cfg.decay_factors)} must give one multiplier per point of decay_at "
                              f"{list(cfg.decay_at)}")
+        if cfg.batch_size % cfg.devices:
+            raise ValueError(f"batch_size {cfg.batch_size} does not split over devices: {cfg.devices}: make it a multiple")
         if cfg.stage not in STAGES:
             raise ValueError(f"training stage must be one of {', '.join(STAGES)}, not {cfg.stage!r}")
         mer_only = [k for k in ("flow_fusion", "ven", "sampler", "loss_weight_map") if getattr(cfg, k)]

@@ -1,4 +1,11 @@
-"""torch.distributed helpers: torchrun sets RANK / WORLD_SIZE / LOCAL_RANK; gloo on CPU, nccl on CUDA."""
+"""torch.distributed helpers: torchrun sets RANK / WORLD_SIZE / LOCAL_RANK; gloo on CPU, nccl on CUDA.
+
+A stage with `devices: N` runs as N processes (the workflow launches `torchrun --nproc_per_node N`),
+each on batch_size / N samples of the same global batch. BatchNorm statistics are those of the
+global batch (torch's SyncBatchNorm on CUDA; GlobalBatchNorm below on the CPU, where SyncBatchNorm
+is not implemented), gradients are averaged by DDP, so the first steps' losses equal one process's
+on the whole batch (tests/train/test_training.py).
+"""
 
 from __future__ import annotations
 
@@ -6,36 +13,108 @@ import os
 
 import torch
 import torch.distributed as dist
+import torch.distributed.nn.functional as dist_nn
+from torch import nn
+
+from ..device import resolve_device
 
 
 def setup(device: str = "auto") -> tuple[int, int, torch.device]:
     """Join the process group when launched by torchrun; returns (rank, world size, device)."""
-    cuda = torch.cuda.is_available() if device == "auto" else device.startswith("cuda")
+    dev = resolve_device(device)  # CUDA: the GPU of this process's LOCAL_RANK
     if "RANK" in os.environ and not dist.is_initialized():
-        dist.init_process_group("nccl" if cuda else "gloo")
+        dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
+    if dev.type == "cuda":
+        torch.cuda.set_device(dev)
     rank, world = (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
-    if cuda:
-        local = int(os.environ.get("LOCAL_RANK", 0))
-        torch.cuda.set_device(local)
-        return rank, world, torch.device("cuda", local)
-    return rank, world, torch.device("cpu")
+    return rank, world, dev
+
+
+def backend() -> str | None:
+    """The process group's backend (gloo, nccl), or None for a single process."""
+    return dist.get_backend() if dist.is_initialized() else None
+
+
+def world_size() -> int:
+    return dist.get_world_size() if dist.is_initialized() else 1
 
 
 def all_gather_cat(t: torch.Tensor) -> torch.Tensor:
     """Concatenate a tensor (same shape on every rank) from all ranks along dim 0."""
-    if not dist.is_initialized() or dist.get_world_size() == 1:
+    if world_size() == 1:
         return t
     parts = [torch.empty_like(t) for _ in range(dist.get_world_size())]
     dist.all_gather(parts, t.contiguous())
     return torch.cat(parts)
 
 
+def mean_over_ranks(t: torch.Tensor) -> torch.Tensor:
+    """The mean of a tensor over ranks (itself for one process), e.g. a gradient before its norm."""
+    if world_size() == 1:
+        return t
+    t = t.clone()
+    dist.all_reduce(t)
+    return t / dist.get_world_size()
+
+
+class GlobalBatchNorm(nn.BatchNorm2d):
+    """BatchNorm2d whose training statistics are the global batch's: each process's per-channel
+    sums are all-reduced (differentiably, so the gradient also sees the other ranks' samples),
+    as SyncBatchNorm does on CUDA."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training:
+            return super().forward(x)
+        c = x.shape[1]
+        count = torch.full((1,), x.numel() // c, dtype=x.dtype, device=x.device)
+        stats = dist_nn.all_reduce(torch.cat([x.sum((0, 2, 3)), count]))
+        n = stats[-1]
+        mean = stats[:c] / n
+        # two passes, as BatchNorm2d computes it (E[x^2] - mean^2 loses digits to cancellation)
+        var = dist_nn.all_reduce(((x - mean[None, :, None, None]) ** 2).sum((0, 2, 3))) / n
+        with torch.no_grad():
+            self.num_batches_tracked.add_(1)
+            m = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
+            self.running_mean.mul_(1 - m).add_(mean.detach(), alpha=m)
+            self.running_var.mul_(1 - m).add_(var.detach() * n / (n - 1).clamp_min(1), alpha=m)
+        y = (x - mean[None, :, None, None]) * torch.rsqrt(var + self.eps)[None, :, None, None]
+        return y * self.weight[None, :, None, None] + self.bias[None, :, None, None] if self.affine else y
+
+
+def _global_batchnorm(module: nn.Module) -> nn.Module:
+    """`module` with every BatchNorm2d replaced by a GlobalBatchNorm sharing its parameters and buffers."""
+    if isinstance(module, nn.BatchNorm2d) and not isinstance(module, GlobalBatchNorm):
+        out = GlobalBatchNorm(module.num_features, module.eps, module.momentum, module.affine,
+                              module.track_running_stats)
+        out.load_state_dict(module.state_dict())
+        if module.affine:
+            out.weight, out.bias = module.weight, module.bias
+        out.train(module.training)
+        return out
+    for name, child in module.named_children():
+        module.add_module(name, _global_batchnorm(child))
+    return module
+
+
 def wrap(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
-    """DistributedDataParallel over the process group (BatchNorm synchronised on CUDA)."""
+    """DistributedDataParallel over the process group, with global-batch BatchNorm statistics
+    (SyncBatchNorm on CUDA, GlobalBatchNorm on the CPU). The module's BatchNorm layers are
+    replaced in place, so its state dict keeps its keys."""
     if device.type == "cuda":
         module = torch.nn.SyncBatchNorm.convert_sync_batchnorm(module)
+    else:
+        module = _global_batchnorm(module)
     ids = [device.index] if device.type == "cuda" else None
     return torch.nn.parallel.DistributedDataParallel(module, device_ids=ids)
+
+
+def nonfinite_terms(objective: dict[str, torch.Tensor]) -> list[tuple[int, str]]:
+    """(rank, term) of every non-finite loss term on any rank: the same list on every rank, so all
+    stop together with one message (a rank that stopped alone would leave the others waiting)."""
+    names = list(objective)
+    flags = torch.stack([~torch.isfinite(v.detach()).all() for v in objective.values()]).float()
+    flags = all_gather_cat(flags[None].to(next(iter(objective.values())).device)).cpu()
+    return [(r, names[i]) for r, i in flags.nonzero().tolist()]
 
 
 def barrier() -> None:

@@ -39,6 +39,7 @@ from ..model.cluster_sampler import MultiClusterSampler
 from ..model.encoder import HEAD_CHANNELS, STRIDE
 from ..model.flow_fusion import FlowFusion
 from ..model.ven import ValueExtractionNetwork, potential_value, value_loss, value_target
+from ..device import Policy, autocast_dtype
 from ..provenance import record, sha256_file
 from . import distributed as dist_utils
 from .config import TrainConfig
@@ -54,12 +55,14 @@ LOG_COLUMNS = ["global_step", "epoch", "step", "loss", *TERMS, *(f"grad_{t}" for
 
 def term_gradient_norms(terms: dict[str, torch.Tensor], params: list[torch.Tensor]) -> dict[str, float]:
     """L2 norm of each loss term's gradient on the shared (encoder) parameters: which term the
-    encoder actually learns from. Terms that do not reach the parameters get 0."""
+    encoder actually learns from. Terms that do not reach the parameters get 0. Over several
+    processes, the norm of the gradient averaged over ranks (what the optimiser steps on)."""
     out = {}
     for name, term in terms.items():
         grads = torch.autograd.grad(term, params, retain_graph=True, allow_unused=True) if term.requires_grad else []
-        out[f"grad_{name}"] = float(torch.sqrt(sum((g.float() ** 2).sum() for g in grads if g is not None)
-                                               if any(g is not None for g in grads) else torch.zeros(())))
+        flat = torch.cat([(g if g is not None else torch.zeros_like(p)).float().flatten() for g, p in zip(grads, params)]) \
+            if grads else torch.zeros(1, device=params[0].device)
+        out[f"grad_{name}"] = float(dist_utils.mean_over_ranks(flat).norm())
     return out
 
 
@@ -133,14 +136,16 @@ def _check_same_inputs(saved: dict | None, inputs: dict, last: Path, out: Path) 
                          f"(or the same files changed); delete {out} to start over, or pass the original inputs")
 
 
-def _check_finite(objective: dict, total: torch.Tensor, global_step: int, out: Path) -> None:
-    """Stop at the first non-finite loss term: weights trained on NaN must never become final.pt. Any
-    non-finite term makes the total non-finite, so the terms are looked at only then."""
-    if not torch.isfinite(total):
-        bad = {k: v.item() for k, v in objective.items() if not torch.isfinite(v)}
+def _check_finite(objective: dict, global_step: int, out: Path) -> None:
+    """Stop at the first non-finite loss term, on every rank with the same message: weights trained
+    on NaN must never become final.pt, and no rank may be left waiting for one that stopped."""
+    bad = dist_utils.nonfinite_terms(objective)
+    if bad:
+        where = "" if dist_utils.world_size() == 1 else \
+            " on rank(s) " + ", ".join(sorted({str(r) for r, _ in bad})) + f" of {dist_utils.world_size()}"
         raise FloatingPointError(
-            f"training step {global_step}: loss term(s) {bad} not finite; stopped without writing "
-            f"{out / 'final.pt'} (lower lr, or check the inputs and settings)")
+            f"training step {global_step}: loss term(s) {sorted({t for _, t in bad})} not finite{where}; stopped "
+            f"without writing {out / 'final.pt'} (lower lr, or check the inputs and settings)")
 
 
 def _mer_heads(cfg: TrainConfig) -> torch.nn.ModuleDict:
@@ -172,7 +177,7 @@ def _flow_readers(paths: list | None) -> dict | None:
 class Parts:
     """Everything one stage trains, reads and keeps, built once by `build`."""
 
-    data: PairDataset
+    data: torch.utils.data.Dataset  # a PairDataset (or the compute probe's random pairs)
     model: ResNet18Stride4  # the encoder being trained
     ema: ResNet18Stride4  # its momentum copy (fills the memory bank)
     heads: torch.nn.ModuleDict  # the MER stage's other trainable parts
@@ -185,6 +190,7 @@ class Parts:
     bank: MemoryBank
     use_bank: bool  # the stage reads the bank (inter-video; MER with L_pn), so it is filled
     total: int  # the stage's steps
+    scaler: torch.amp.GradScaler  # loss scaling, on only for float16 autocast (vidcorr.device)
 
 
 @dataclass
@@ -192,20 +198,28 @@ class Ranks:
     rank: int
     world: int
     local: int  # this rank's share of the global batch
-    device: torch.device
+    policy: Policy  # the device and the autocast dtype (vidcorr.device)
+
+    @property
+    def device(self) -> torch.device:
+        return self.policy.device
 
 
-def build(cfg: TrainConfig, indexes: list, init, flow: list | None, ranks: Ranks) -> Parts:
-    """Data, encoder (from `init`), momentum encoder, MER heads, optimizer, schedule and bank,
-    in the order that fixes what the seed gives each."""
+def pair_data(cfg: TrainConfig, indexes: list, flow: list | None) -> PairDataset:
+    """The stage's training pairs: frames of its datasets' indexes (with their flow where it reads flow)."""
     videos = videos_from_indexes(indexes)
     if cfg.needs_flow() and not flow:
         raise ValueError("flow_fusion and ven_target motion need the training datasets' flow: pass their "
                          "results/flow/<dataset>/index.json")
-    data = PairDataset(videos, cfg.crop, cfg.max_gap, cfg.steps_per_epoch * cfg.batch_size, cfg.seed,
+    return PairDataset(videos, cfg.crop, cfg.max_gap, cfg.steps_per_epoch * cfg.batch_size, cfg.seed,
                        flow=_flow_readers(flow) if cfg.needs_flow() else None, flow_gap=cfg.flow_gap,
                        gaps=cfg.gaps, gap_probs=cfg.gap_probs, resize=cfg.resize, flip=cfg.flip, pairs=cfg.pairs,
                        ab_scale=cfg.ab_scale)
+
+
+def build(cfg: TrainConfig, data: torch.utils.data.Dataset, init, ranks: Ranks) -> Parts:
+    """Encoder (from `init`), momentum encoder, MER heads, optimizer, schedule and bank around
+    `data`, in the order that fixes what the seed gives each."""
     model = ResNet18Stride4(position=cfg.position, position_size=(cfg.crop // 2, cfg.crop // 2), layer4=cfg.layer4,
                             head=cfg.head, position_init=cfg.position_init, ab_scale=cfg.ab_scale)
     if init:
@@ -228,7 +242,8 @@ def build(cfg: TrainConfig, indexes: list, init, flow: list | None, ranks: Ranks
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(cfg, total))
     bank = MemoryBank(cfg.bank_frames, cfg.bank_points, HEAD_CHANNELS[cfg.head])
     use_bank = bool(bank.capacity) and (cfg.stage == "inter" or (cfg.stage == "mer" and cfg.loss_pos_neg))
-    return Parts(data, model, ema, heads, net, fusion, ven, clusters, optimizer, scheduler, bank, use_bank, total)
+    return Parts(data, model, ema, heads, net, fusion, ven, clusters, optimizer, scheduler, bank, use_bank, total,
+                 ranks.policy.grad_scaler())
 
 
 def resume(parts: Parts, cfg: TrainConfig, out: Path, inputs: dict) -> tuple[int, list[dict]]:
@@ -246,24 +261,32 @@ def resume(parts: Parts, cfg: TrainConfig, out: Path, inputs: dict) -> tuple[int
     parts.optimizer.load_state_dict(state["optimizer"])
     parts.scheduler.load_state_dict(state["scheduler"])
     parts.bank.load_state_dict(state["bank"])
+    if state.get("scaler"):
+        parts.scaler.load_state_dict(state["scaler"])
     _set_rng_state(state["rng"])
     return state["epoch"] + 1, state["log"]
 
 
 def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str | os.PathLike | None = None,
-          device: str = "auto", flow: list | None = None) -> Path:
+          device: str = "auto", flow: list | None = None, precision: str = "auto") -> Path:
     """Run (or resume) one stage into out_dir; returns out_dir/final.pt. `flow`: flow index files
-    of the training datasets (needed by the MER stage's flow fusion)."""
+    of the training datasets (needed by the MER stage's flow fusion). `precision`: the autocast
+    dtype, auto by the device (vidcorr.device). A stage with `devices: N` runs under torchrun with N
+    processes, each on batch_size / N samples of the global batch."""
     rank, world, dev = dist_utils.setup(device)
+    if world != cfg.devices:
+        raise ValueError(f"the stage asks for devices: {cfg.devices} but runs as {world} process(es): launch it with "
+                         f"`torchrun --standalone --nproc_per_node {cfg.devices} --no-python vidcorr train ...` (the "
+                         "workflow's train_stage rule does), or set devices to the processes you launch")
     if cfg.batch_size % world:
         raise ValueError(f"batch_size {cfg.batch_size} does not split over {world} ranks")
-    ranks = Ranks(rank, world, cfg.batch_size // world, dev)
+    ranks = Ranks(rank, world, cfg.batch_size // world, Policy(dev, autocast_dtype(dev, precision)))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
     np.random.seed(cfg.seed)
     random.seed(cfg.seed)
-    parts = build(cfg, indexes, init, flow, ranks)
+    parts = build(cfg, pair_data(cfg, indexes, flow), init, ranks)
     inputs = _inputs(indexes, flow if cfg.needs_flow() else None, init)
     start_epoch, log_rows = resume(parts, cfg, out, inputs)
     if rank == 0 and init is None and start_epoch == 0:  # step 0 of the learning curve
@@ -276,7 +299,7 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
     for epoch in range(start_epoch, cfg.epochs):
         train_one_epoch(parts, cfg, epoch, ranks, log_rows, writer, out)
         if rank == 0:
-            state = training_state(parts, cfg, epoch, inputs, log_rows, indexes, init, world)
+            state = training_state(parts, cfg, epoch, inputs, log_rows, indexes, init, ranks)
             for path in (out / f"epoch_{epoch + 1:03d}.pt", out / "last.pt"):
                 write_checkpoint(path, state)
             _write_log(out / "log.csv", log_rows)
@@ -302,7 +325,7 @@ def train_one_epoch(parts: Parts, cfg: TrainConfig, epoch: int, ranks: Ranks, lo
     loader = torch.utils.data.DataLoader(parts.data, batch_sampler=batches, num_workers=cfg.workers)
     parts.net.train()
     parts.heads.train()
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=dev.type == "cuda")
+    autocast = ranks.policy.autocast()
     bar = tqdm(loader, desc=f"{cfg.stage} epoch {epoch + 1}/{cfg.epochs}", disable=rank != 0, unit="step")
     for step, batch in enumerate(bar):
         global_step = epoch * cfg.steps_per_epoch + step
@@ -310,20 +333,25 @@ def train_one_epoch(parts: Parts, cfg: TrainConfig, epoch: int, ranks: Ranks, lo
         channel = pick_channels(cfg.batch_size, g, cfg.drop)[rank * local:(rank + 1) * local].to(dev)
         qi, losses, objective = step_losses(parts, cfg, batch, channel, g, global_step, dev, autocast)
         total_loss = sum(objective.values())
-        _check_finite(objective, total_loss, global_step, out)
+        _check_finite(objective, global_step, out)
         grad_norms = {}
         if cfg.grad_log_every and global_step % cfg.grad_log_every == 0:
             grad_norms = term_gradient_norms(objective, list(parts.model.parameters()))
         parts.optimizer.zero_grad(set_to_none=True)
-        total_loss.backward()
-        parts.optimizer.step()
+        parts.scaler.scale(total_loss).backward()
+        parts.scaler.step(parts.optimizer)
+        parts.scaler.update()
         parts.scheduler.step()
         update_ema(parts.ema, parts.model, cfg.momentum)
         if parts.use_bank:  # the EMA encoder's pass fills the bank only for a stage that reads it
             push_to_bank(parts, cfg, qi, batch["video"], g, dev, autocast)
-        row = {"global_step": global_step, "epoch": epoch, "step": step, "loss": total_loss.item(),
-               **{t: objective[t].item() if t in objective else 0.0 for t in TERMS},
-               "reconstruction": losses.reconstruction.item(),  # logged even where L_w replaces it
+        # the global batch's losses: each rank's mean over its share, averaged over ranks (one all-reduce)
+        logged = dist_utils.mean_over_ranks(torch.stack(
+            [total_loss, *(objective[t] if t in objective else torch.zeros_like(total_loss) for t in TERMS),
+             losses.reconstruction]).detach().float()).tolist()
+        row = {"global_step": global_step, "epoch": epoch, "step": step, "loss": logged[0],
+               **dict(zip(TERMS, logged[1:-1])),
+               "reconstruction": logged[-1],  # logged even where L_w replaces it
                **{f"grad_{t}": grad_norms.get(f"grad_{t}", "") for t in TERMS},
                "lr": parts.scheduler.get_last_lr()[0]}
         log_rows.append(row)
@@ -412,15 +440,17 @@ def push_to_bank(parts: Parts, cfg: TrainConfig, qi: torch.Tensor, videos: torch
 
 
 def training_state(parts: Parts, cfg: TrainConfig, epoch: int, inputs: dict, log_rows: list[dict], indexes: list,
-                   init, world: int) -> dict:
+                   init, ranks: Ranks) -> dict:
     """A full checkpoint: the encoder (what propagation reads), all that resuming needs, provenance."""
     return {
         "encoder": parts.model.state_dict(), "encoder_config": encoder_config(parts.model), "ema": parts.ema.state_dict(),
         "heads": parts.heads.state_dict(),
         "optimizer": parts.optimizer.state_dict(), "scheduler": parts.scheduler.state_dict(), "bank": parts.bank.state_dict(),
+        "scaler": parts.scaler.state_dict(),
         "rng": _rng_state(), "epoch": epoch, "config": cfg.to_dict(), "inputs": inputs, "log": log_rows,
         "provenance": record(config=cfg.to_dict(), seed=cfg.seed, inputs=[str(p) for p in indexes],
-                             init=str(init) if init else None, world_size=world),
+                             init=str(init) if init else None, world_size=ranks.world,
+                             per_process_batch=ranks.local, backend=dist_utils.backend(), ran=ranks.policy.describe()),
     }
 
 

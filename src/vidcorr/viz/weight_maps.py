@@ -47,14 +47,15 @@ def weight_map_figure(checkpoint: str | os.PathLike, indexes: list, out: str | o
     """Draw `pairs` training pairs of the MER stage saved in `checkpoint` into `out` (PNG); returns
     the columns drawn. Refuses a stage without the weight-map loss (it has no W to show)."""
     from ..train.config import TrainConfig
-    from ..train.loop import Ranks, build
+    from ..device import policy
+    from ..train.loop import Ranks, build, pair_data
 
     state = read_checkpoint(Path(checkpoint))
     cfg = TrainConfig.from_dict(state["config"])
     if not cfg.loss_weight_map:
         raise ValueError(f"{checkpoint}: its stage ({cfg.stage}) trains without MER's weight-map loss, so there is "
                          "no weight map to draw")
-    parts = build(cfg, indexes, None, flow, Ranks(0, 1, cfg.batch_size, torch.device("cpu")))
+    parts = build(cfg, pair_data(cfg, indexes, flow), None, Ranks(0, 1, cfg.batch_size, policy("cpu")))
     parts.model.load_state_dict(state["encoder"])
     parts.heads.load_state_dict(state["heads"])
     parts.model.eval()
