@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import ablation, data, evaluate, flow, frames, plan, propagate, train
+from . import ablation, data, evaluate, flow, frames, plan, propagate, track, train
 
-FAMILIES = (frames, data, flow, train, propagate, evaluate, ablation, plan)
+FAMILIES = (frames, data, flow, train, propagate, evaluate, ablation, plan, track)
 
 
 def build_parser() -> argparse.ArgumentParser:

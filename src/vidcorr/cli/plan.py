@@ -22,14 +22,14 @@ def _given_rates(entries: list[str]) -> dict[str, float]:
 def _plan(args) -> int:
     from ..atomic import write_text
     from ..plan import Plan
-    from ..plan.compute import cost_signature, plan_table
+    from ..plan.compute import cost_signature, plan_table, selected
     from ..sections import load_config
 
     plan = Plan(load_config(args.config))
-    stages = {cost_signature(s): s for s in plan.stages.values()}
+    stages = {cost_signature(s): s for r in selected(plan, args.runs).values() for s in r.stages}
     header = [f"# Compute plan: {', '.join(args.config)}", "",
-              f"{datetime.date.today().isoformat()}; {len(plan.stages)} distinct training stages, "
-              f"{len(stages)} distinct step costs."]
+              f"{datetime.date.today().isoformat()}; {len(stages)} distinct step costs"
+              + (f" (runs {', '.join(args.runs)})." if args.runs else ".")]
     if args.samples_per_second:
         given = _given_rates(args.samples_per_second)
         missing = sorted({s.stage for s in stages.values()} - set(given)) if "" not in given else []
@@ -39,7 +39,7 @@ def _plan(args) -> int:
         header.append("Rates given on the command line (samples per second per device).")
     else:
         rates, header = _probe(stages, args, header)
-    text = plan_table(plan, rates, header)
+    text = plan_table(plan, rates, header, args.runs)
     print(text, end="")
     if args.out:
         write_text(args.out, text)
@@ -73,5 +73,6 @@ def add_commands(sub) -> None:
     p.add_argument("--probe-batch", type=int, default=4,
                    help="largest batch a probe runs (the stage's per-device batch when smaller)")
     p.add_argument("--device", default="auto", help="where the probe runs: auto, cpu, cuda or cuda:N")
+    p.add_argument("--runs", nargs="+", default=None, help="only these runs (training.runs or ablation variants with their seed)")
     p.add_argument("--out", default=None, help="also write the plan here (Markdown)")
     p.set_defaults(func=_plan)

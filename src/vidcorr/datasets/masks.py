@@ -76,9 +76,92 @@ def read_label(path: str | os.PathLike) -> np.ndarray:
     raise ValueError(f"{path}: unsupported label image mode {mode!r}")
 
 
-def write_label(path: str | os.PathLike, ids: np.ndarray) -> None:
-    """Write an id map as an indexed PNG with the DAVIS palette (what the official tools read)."""
+def write_label(path: str | os.PathLike, ids: np.ndarray, palette: np.ndarray | None = None) -> None:
+    """Write an id map as an indexed PNG with the DAVIS palette (what the official tools read), or
+    with `palette` ((256, 3) uint8: a user's mask's own colours)."""
     im = Image.fromarray(np.asarray(ids, dtype=np.uint8), mode="P")
-    im.putpalette(davis_palette().reshape(-1).tolist())
+    im.putpalette((davis_palette() if palette is None else np.asarray(palette, np.uint8)).reshape(-1).tolist())
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     im.save(path)
+
+
+MAX_OBJECTS = 32  # a user's mask with more distinct colours or grey levels is refused (smoothed edges)
+BINARY_SHARE = 0.98  # a grey mask whose 0 and 255 cover this share of pixels is a smoothed binary mask
+
+
+def _interior(ids: np.ndarray, value: int) -> bool:
+    """Whether some pixel of `value` has all 8 neighbours of that value too (a fringe of smoothed
+    edges, one or two pixels wide, has none)."""
+    import cv2
+
+    return bool(cv2.erode((ids == value).astype(np.uint8), np.ones((3, 3), np.uint8)).any())
+
+
+def _check_clean(path: Path, ids: np.ndarray, what: str, values: list) -> None:
+    if len(values) > MAX_OBJECTS:
+        raise ValueError(f"{path}: {len(values)} distinct {what}s, not clean labels (edges smoothed by resizing or "
+                         "antialiasing?); save the mask with nearest-neighbour resizing, or as an indexed PNG "
+                         f"(at most {MAX_OBJECTS} objects)")
+    fringe = [v for i, v in enumerate(values, 1) if not _interior(ids, i)]
+    if fringe:
+        raise ValueError(f"{path}: {what}(s) {fringe[:5]} form only lines one or two pixels wide, as the edges of "
+                         "a smoothed mask do, not objects; save the mask with nearest-neighbour resizing, or as an "
+                         "indexed PNG")
+
+
+def read_user_mask(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """A mask as people make it, as (H, W) object ids and the (256, 3) palette to draw results with.
+
+    - Indexed PNG: its indices and its palette; 255 is DAVIS's void, read as background.
+    - Grey (0/255, or small ids): 0 is the background, each other level an object (ids in
+      increasing level). A binary mask with smoothed edges (0 and 255 cover at least 98 % of the
+      pixels) is thresholded at 128.
+    - RGB(A): black is the background, each other colour an object; with only DAVIS palette
+      colours, their DAVIS ids, else ids by decreasing area and the mask's colours as the palette.
+    Colours or grey levels that are not clean labels (more than 32, or a level with no pixel whose
+    eight neighbours share it: the fringe of smoothed edges) are refused with what to do.
+    """
+    path = Path(path)
+    try:
+        with Image.open(path) as im:
+            im.load()
+            mode, palette = im.mode, im.getpalette()
+            data = np.asarray(im)
+    except (OSError, SyntaxError, ValueError) as e:
+        raise ValueError(f"{path}: unreadable mask image ({e}); give a PNG (indexed, grey or RGB)") from e
+    pal = davis_palette()
+    if mode == "P":
+        ids = np.where(data == 255, 0, data).astype(np.uint8)
+        if palette:
+            own = np.asarray(palette, dtype=np.uint8).reshape(-1, 3)[:256]
+            pal[:len(own)] = own
+        return ids, pal
+    if mode in ("1", "L", "LA", "I", "I;16"):
+        if data.max(initial=0) > 255:
+            raise ValueError(f"{path}: grey levels above 255 are not object ids; give an 8-bit mask")
+        grey = (data[..., 0] if data.ndim == 3 else data * 255 if mode == "1" else data).astype(np.uint8)
+        levels = np.unique(grey)
+        if len(levels) > 2 and np.isin(grey, (0, 255)).mean() >= BINARY_SHARE and 255 in levels:
+            return (grey >= 128).astype(np.uint8), pal
+        values = [int(v) for v in levels if v]
+        ids = np.searchsorted(np.array([0, *values]), grey).astype(np.uint8)
+        _check_clean(path, ids, "grey level", values)
+        return ids, pal
+    if mode in ("RGB", "RGBA"):
+        rgb = data[..., :3]
+        key = (rgb[..., 0].astype(np.int32) << 16) | (rgb[..., 1].astype(np.int32) << 8) | rgb[..., 2]
+        colours, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        pal_key = (pal[:, 0].astype(np.int32) << 16) | (pal[:, 1].astype(np.int32) << 8) | pal[:, 2]
+        if set(colours.tolist()) <= set(pal_key.tolist()):
+            index = {int(k): i for i, k in reversed(list(enumerate(pal_key)))}
+            ids = np.array([index[int(c)] for c in colours], dtype=np.uint8)[inverse].reshape(key.shape)
+            return ids, pal
+        objects = [int(c) for c in colours[np.argsort(-counts, kind="stable")] if c != 0]
+        rank = {0: 0, **{c: i for i, c in enumerate(objects, 1)}}
+        ids = np.array([rank[int(c)] for c in colours], dtype=np.uint8)[inverse].reshape(key.shape) \
+            if len(objects) <= MAX_OBJECTS else np.zeros(key.shape, np.uint8)
+        _check_clean(path, ids, "colour", [f"#{c:06x}" for c in objects])
+        for i, c in enumerate(objects, 1):
+            pal[i] = (c >> 16, (c >> 8) & 255, c & 255)
+        return ids, pal
+    raise ValueError(f"{path}: unsupported mask image mode {mode!r}; give a PNG (indexed, grey or RGB)")

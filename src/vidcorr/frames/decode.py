@@ -89,10 +89,18 @@ def resize_short_side(frame: np.ndarray, short_side: int | None) -> np.ndarray:
     return cv2.resize(frame, size, interpolation=interp)
 
 
+def displayed(rgb: np.ndarray, rotation: int) -> np.ndarray:
+    """The frame as a player shows it: the container's display matrix rotates it by `rotation`
+    degrees counter-clockwise (PyAV's VideoFrame.rotation; a phone's portrait video says -90)."""
+    k = round(rotation / 90) % 4
+    return np.ascontiguousarray(np.rot90(rgb, k)) if k else rgb
+
+
 def decode_video(
     path: str | os.PathLike, fps: float | None = None, short_side: int | None = None
 ) -> Iterator[np.ndarray]:
-    """Yield RGB uint8 frames, resampled to `fps` (never above the native rate) and resized.
+    """Yield RGB uint8 frames as a player shows them (display rotation applied), resampled to `fps`
+    (never above the native rate) and resized.
 
     Raises VideoDecodeError when the file cannot be opened, a packet or frame is flagged corrupt, the
     decoder detects any bitstream error, no frame decodes, or the container holds fewer packets than it
@@ -127,7 +135,7 @@ def decode_video(
                         if index + 1e-6 < next_keep:
                             continue
                         next_keep += step
-                    yield resize_short_side(frame.to_ndarray(format="rgb24"), short_side)
+                    yield resize_short_side(displayed(frame.to_ndarray(format="rgb24"), frame.rotation), short_side)
         except av.error.FFmpegError as e:
             raise VideoDecodeError(path, f"decoding failed after {decoded} frames ({e})") from e
         if decoded == 0:

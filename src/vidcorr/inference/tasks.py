@@ -28,6 +28,7 @@ from ..model.encoder import STRIDE
 from ..provenance import record, sha256_file
 from .labels import decode_ids, decode_keypoints, heatmaps, one_hot
 from .propagator import Propagator
+from .track import propagate_ids
 
 
 def _class_count(seq: Sequence, num_classes: int | None) -> int:
@@ -48,8 +49,8 @@ def propagate_masks(seq: Sequence, propagator: Propagator, out_dir: Path, num_cl
         given[t] = one_hot(np.where(np.isin(ids, new_objects), ids, 0), c)
     with atomic_dir(out_dir) as tmp:
         write_label(tmp / f"{seq.frames[0].stem}.png", first_ids)
-        for t, probs in propagator.run(len(seq), seq.read_frame, one_hot(first_ids, c), given=given):
-            write_label(tmp / f"{seq.frames[t].stem}.png", decode_ids(probs))
+        for t, ids in propagate_ids(propagator, len(seq), seq.read_frame, first_ids, c, given=given):
+            write_label(tmp / f"{seq.frames[t].stem}.png", ids)
 
 
 def propagate_parts(seq: Sequence, propagator: Propagator, out_dir: Path, num_classes: int) -> None:

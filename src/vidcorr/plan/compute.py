@@ -48,12 +48,22 @@ class StageCost:
         return self.hours * self.stage.devices
 
 
-def stage_groups(plan) -> dict[str, list[str]]:
+def selected(plan, runs: list[str] | None) -> dict:
+    """The plan's runs, or only those named (an unknown name is an error that lists the known ones)."""
+    if not runs:
+        return plan.runs
+    unknown = sorted(set(runs) - set(plan.runs))
+    if unknown:
+        raise ValueError(f"run(s) {unknown} are not in this config; its runs: {sorted(plan.runs)}")
+    return {name: plan.runs[name] for name in runs}
+
+
+def stage_groups(plan, runs: dict) -> dict[str, list[str]]:
     """Stage keys by what uses them: `training.runs` (the named runs), then each ablation table of
     `experiments.tables`; a stage appears in every group that uses it."""
-    groups = {"training.runs": [s.key for r in plan.runs.values() if r.variant is None for s in r.stages]}
+    groups = {"training.runs": [s.key for r in runs.values() if r.variant is None for s in r.stages]}
     for table in plan.config.get("experiments", {}).get("tables", {}):
-        groups[table] = [s.key for r in plan.runs.values() if table in r.tables for s in r.stages]
+        groups[table] = [s.key for r in runs.values() if table in r.tables for s in r.stages]
     return {name: list(dict.fromkeys(keys)) for name, keys in groups.items() if keys}
 
 
@@ -61,10 +71,13 @@ def _h(hours: float) -> str:
     return f"{hours:,.1f}" if hours >= 1 else f"{hours * 60:.1f} min"
 
 
-def plan_table(plan, rates: dict[tuple, float], header: list[str]) -> str:
-    """The compute plan as Markdown: the stages, then totals per group and for the whole config."""
-    costs = {key: StageCost(stage, rates[cost_signature(stage)]) for key, stage in plan.stages.items()}
-    users = {key: sorted(r.name for r in plan.runs.values() if any(s.key == key for s in r.stages)) for key in costs}
+def plan_table(plan, rates: dict[tuple, float], header: list[str], runs: list[str] | None = None) -> str:
+    """The compute plan as Markdown: the stages (of `runs` only, when named), then totals per group
+    and for the whole selection."""
+    chosen = selected(plan, runs)
+    stages = {s.key: s for r in chosen.values() for s in r.stages}
+    costs = {key: StageCost(stage, rates[cost_signature(stage)]) for key, stage in stages.items()}
+    users = {key: sorted(r.name for r in chosen.values() if any(s.key == key for s in r.stages)) for key in costs}
     lines = [*header, "", "| stage | kind | runs | steps | batch | samples | crop | devices | samples/s/device | "
              "hours | device-hours |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for key, c in sorted(costs.items(), key=lambda kv: (kv[1].stage.stage, kv[0])):
@@ -74,7 +87,7 @@ def plan_table(plan, rates: dict[tuple, float], header: list[str]) -> str:
                      f"{s['crop']} | {c.stage.devices} | {c.rate:.3g} | {_h(c.hours)} | {_h(c.device_hours)} |")
     lines += ["", "| what | distinct stages | samples | hours (one stage at a time) | device-hours |",
               "|---|---|---|---|---|"]
-    for name, keys in [*stage_groups(plan).items(), ("whole config", list(costs))]:
+    for name, keys in [*stage_groups(plan, chosen).items(), ("whole config" if not runs else "these runs", list(costs))]:
         picked = [costs[k] for k in keys]
         lines.append(f"| {name} | {len(picked)} | {sum(c.samples for c in picked):,} | "
                      f"{_h(sum(c.hours for c in picked))} | {_h(sum(c.device_hours for c in picked))} |")

@@ -9,9 +9,9 @@ from ..datasets.base import Sequence
 from ..datasets.masks import davis_palette
 
 
-def mask_overlay(image: np.ndarray, ids: np.ndarray, alpha: float = 0.5) -> np.ndarray:
-    """Blend palette colours of non-zero ids over an RGB image and outline each region."""
-    colours = davis_palette()[ids]
+def mask_overlay(image: np.ndarray, ids: np.ndarray, alpha: float = 0.5, palette: np.ndarray | None = None) -> np.ndarray:
+    """Blend palette colours (DAVIS's unless given) of non-zero ids over an RGB image and outline each region."""
+    colours = (davis_palette() if palette is None else palette)[ids]
     out = image.astype(np.float32)
     fg = ids > 0
     out[fg] = (1 - alpha) * out[fg] + alpha * colours[fg]
@@ -72,3 +72,23 @@ def write_rows_png(rows: list[np.ndarray], path) -> None:
         raise OSError(f"could not encode {path}")
     with atomic_file(path) as tmp:
         tmp.write_bytes(png.tobytes())
+
+
+def write_overlay_video(path, images: list[np.ndarray], ids: list[np.ndarray], fps: float,
+                        palette: np.ndarray | None = None) -> None:
+    """An H.264 MP4 of the masks drawn over the frames, one video frame per frame at `fps` (frame
+    sides are padded to even numbers, as 4:2:0 chroma needs), written atomically."""
+    from fractions import Fraction
+
+    import av
+
+    from ..atomic import atomic_file
+
+    h, w = images[0].shape[:2]
+    with atomic_file(path) as tmp, av.open(str(tmp), "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=Fraction(fps).limit_denominator(100_000))
+        stream.width, stream.height, stream.pix_fmt = w + w % 2, h + h % 2, "yuv420p"
+        for image, labels in zip(images, ids):
+            frame = np.pad(mask_overlay(image, labels, palette=palette), ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        out.mux(stream.encode())
