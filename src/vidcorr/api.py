@@ -18,10 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .datasets.masks import read_user_mask
 from .device import resolve_device
 from .inference import LabFeatures, PropagationConfig, Propagator, make_features
 from .inference.track import track_ids
 from .model.encoder import STRIDE
+
+__all__ = ["Model", "load_model", "read_user_mask", "track"]
 
 
 @dataclass

@@ -168,3 +168,24 @@ def test_a_rotated_video_is_read_as_a_player_shows_it(tmp_path):
         assert next(c.decode(video=0)).rotation == -90
     shown = next(decode_video(path))
     assert shown.shape == (64, 32, 3) and shown[:8].mean() > 200 and shown[8:].mean() < 30  # the band now on top
+
+
+def test_the_readme_example_runs(tmp_path, monkeypatch):
+    """README "Your own video": its Python block, as printed, on 50 small frames and a mask."""
+    from helpers import REPO
+
+    text = (REPO / "README.md").read_text()
+    block = text[text.index("## Your own video"):].split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(block.strip().splitlines()) <= 10
+    (tmp_path / "frames").mkdir()
+    g = np.random.default_rng(0)
+    for i in range(50):
+        Image.fromarray(g.integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(tmp_path / f"frames/{i}.jpg")
+    mask = np.zeros((48, 64), np.uint8)
+    mask[10:30, 20:40] = 255
+    Image.fromarray(mask).save(tmp_path / "mask0.png")
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(compile(block, "README.md", "exec"), scope)
+    assert scope["labels"].shape == (50, 48, 64) and scope["labels"].dtype == np.uint8
+    assert np.array_equal(scope["labels"][0], mask // 255) and scope["stride"] == 4
