@@ -60,6 +60,12 @@ class Policy:
     device: torch.device
     dtype: torch.dtype  # autocast dtype; float32 = full precision, no autocast
 
+    def __post_init__(self):
+        if self.device.type == "cuda" and self.dtype == torch.float32:
+            # float32 means float32: cuDNN and cuBLAS otherwise run it as TF32 (10-bit mantissa) on Ampere+
+            torch.backends.cudnn.allow_tf32 = False
+            torch.backends.cuda.matmul.allow_tf32 = False
+
     @property
     def mixed(self) -> bool:
         return self.dtype != torch.float32

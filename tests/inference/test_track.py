@@ -119,9 +119,23 @@ def test_masks_people_make_are_read_or_refused_with_what_to_do(tmp_path):
     Image.fromarray(rgb).save(tmp_path / "fringe.png")
     with pytest.raises(ValueError, match=r"#7d0505.*lines one or two pixels wide.*nearest-neighbour"):
         read_user_mask(tmp_path / "fringe.png")
+    small = grey.copy()
+    small[32:37, 30:35] = 100  # a real small object at another grey level: kept, not thresholded away
+    Image.fromarray(small).save(tmp_path / "small.png")
+    assert sorted(np.unique(read_user_mask(tmp_path / "small.png")[0])) == [0, 1, 2]
+    rgba = np.zeros((40, 60, 4), np.uint8)
+    rgba[..., :3] = 255  # a transparent white background
+    rgba[ids > 0] = (250, 10, 10, 255)
+    Image.fromarray(rgba).save(tmp_path / "rgba.png")
+    assert np.array_equal(read_user_mask(tmp_path / "rgba.png")[0], (ids > 0).astype(np.uint8))
+    many = Image.frombytes("P", (60, 40), (np.arange(40 * 60) % 64).astype(np.uint8).tobytes())
+    many.putpalette(davis_palette().reshape(-1).tolist())
+    many.save(tmp_path / "many.png")  # an indexed PNG of 63 objects
+    with pytest.raises(ValueError, match=r"63 distinct palette index values, not clean labels"):
+        read_user_mask(tmp_path / "many.png")
     noisy = np.random.default_rng(0).integers(0, 255, (40, 60, 3), dtype=np.uint8)
     Image.fromarray(noisy).save(tmp_path / "noisy.png")
-    with pytest.raises(ValueError, match=r"distinct colours, not clean labels"):
+    with pytest.raises(ValueError, match=r"distinct colour values, not clean labels"):
         read_user_mask(tmp_path / "noisy.png")
 
 
@@ -129,7 +143,9 @@ def test_bad_inputs_are_named(tmp_path):
     frames, first, root = _bear(tmp_path)
     video = _mp4(tmp_path / "bear.mp4", frames[:3])
     mask = root / "Annotations/480p/bear/00000.png"
-    Image.fromarray(np.zeros((100, 100), np.uint8)).save(tmp_path / "small.png")
+    small = np.zeros((100, 100), np.uint8)
+    small[20:60, 20:60] = 255
+    Image.fromarray(small).save(tmp_path / "small.png")
     Image.fromarray(np.zeros((480, 854), np.uint8)).save(tmp_path / "empty.png")
     (tmp_path / "broken.mp4").write_bytes(b"not a video")
     (tmp_path / "keep").mkdir()

@@ -38,22 +38,29 @@ def _track(args) -> int:
     from ..provenance import record, sha256_file
     from ..viz.overlay import write_overlay_video
 
+    import av
+
     out = Path(args.out)
     _check_out(out)
+    if args.fps is not None and not args.fps > 0:
+        raise ValueError(f"--fps {args.fps} must be positive")
+    if "libx264" not in av.codecs_available:
+        raise RuntimeError("this PyAV has no libx264 encoder for overlay.mp4: install the av wheel from PyPI")
     cfg = PropagationConfig.from_dict(read_section(args.config, "propagation", "propagation settings"))
-    if args.checkpoint not in ("lab",) and not Path(args.checkpoint).is_file():
+    if args.checkpoint != "lab" and not Path(args.checkpoint).is_file():
         raise FileNotFoundError(f"checkpoint {args.checkpoint} does not exist: give a vidcorr checkpoint, or `lab`")
     device = resolve_device(args.device)
     features = make_features(args.checkpoint, device)
+    ids, palette = read_user_mask(args.mask)  # before the video: a bad mask fails at once
+    if not ids.any():
+        raise ValueError(f"{args.mask} holds no object (every pixel is background): nothing to track")
     frames = read_frames(args.input, args.fps)
-    ids, palette = read_user_mask(args.mask)
     if ids.shape != frames.size:
         raise ValueError(f"{args.mask} is {ids.shape[1]}x{ids.shape[0]} but the frames of {args.input} are "
                          f"{frames.size[1]}x{frames.size[0]}: give the mask at the video's size (as displayed)")
     if not 0 <= args.frame < len(frames):
         raise ValueError(f"--frame {args.frame}: the video has frames 0 .. {len(frames) - 1}")
-    if not ids.any():
-        raise ValueError(f"{args.mask} holds no object (every pixel is background): nothing to track")
+    out.parent.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
     propagator = Propagator(features, cfg, device)
     masks: list = [None] * len(frames)
@@ -91,6 +98,7 @@ def add_commands(sub) -> None:
     p.add_argument("--checkpoint", default="lab", help="a vidcorr (or converted) checkpoint, or lab (raw colour)")
     p.add_argument("--config", default=None, help="YAML with propagation settings (today's defaults otherwise)")
     p.add_argument("--out", required=True, help="output folder: masks/<frame>.png, overlay.mp4, provenance.json")
-    p.add_argument("--fps", type=float, default=None, help="frame rate of a folder's overlay (default 24; a video keeps its own)")
+    p.add_argument("--fps", type=float, default=None, help="a folder's frame rate, for its overlay (default 24); "
+                                                            "a video file keeps its own")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
     p.set_defaults(func=_track)

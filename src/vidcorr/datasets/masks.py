@@ -99,39 +99,45 @@ def _interior(ids: np.ndarray, value: int) -> bool:
 
 def _check_clean(path: Path, ids: np.ndarray, what: str, values: list) -> None:
     if len(values) > MAX_OBJECTS:
-        raise ValueError(f"{path}: {len(values)} distinct {what}s, not clean labels (edges smoothed by resizing or "
+        raise ValueError(f"{path}: {len(values)} distinct {what} values, not clean labels (edges smoothed by resizing or "
                          "antialiasing?); save the mask with nearest-neighbour resizing, or as an indexed PNG "
                          f"(at most {MAX_OBJECTS} objects)")
     fringe = [v for i, v in enumerate(values, 1) if not _interior(ids, i)]
     if fringe:
         raise ValueError(f"{path}: {what}(s) {fringe[:5]} form only lines one or two pixels wide, as the edges of "
-                         "a smoothed mask do, not objects; save the mask with nearest-neighbour resizing, or as an "
-                         "indexed PNG")
+                         "a smoothed mask do, not objects; save the mask with nearest-neighbour resizing (or, if "
+                         "such a thin object is real, as an indexed PNG, which is read as it is)")
 
 
 def read_user_mask(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """A mask as people make it, as (H, W) object ids and the (256, 3) palette to draw results with.
 
-    - Indexed PNG: its indices and its palette; 255 is DAVIS's void, read as background.
+    - Indexed PNG: its indices and its palette, read as they are; 255 (DAVIS's void) and a
+      transparent index are background.
     - Grey (0/255, or small ids): 0 is the background, each other level an object (ids in
       increasing level). A binary mask with smoothed edges (0 and 255 cover at least 98 % of the
-      pixels) is thresholded at 128.
+      pixels, and every other level is a thin fringe) is thresholded at 128.
     - RGB(A): black is the background, each other colour an object; with only DAVIS palette
       colours, their DAVIS ids, else ids by decreasing area and the mask's colours as the palette.
-    Colours or grey levels that are not clean labels (more than 32, or a level with no pixel whose
-    eight neighbours share it: the fringe of smoothed edges) are refused with what to do.
+    Transparent pixels (alpha 0) are background. Masks that are not clean labels are refused with
+    what to do: more than 32 objects, or (grey and RGB) a level with no pixel whose eight
+    neighbours share it, the fringe of smoothed edges.
     """
     path = Path(path)
     try:
         with Image.open(path) as im:
             im.load()
-            mode, palette = im.mode, im.getpalette()
+            mode, palette, transparent = im.mode, im.getpalette(), im.info.get("transparency")
             data = np.asarray(im)
     except (OSError, SyntaxError, ValueError) as e:
         raise ValueError(f"{path}: unreadable mask image ({e}); give a PNG (indexed, grey or RGB)") from e
     pal = davis_palette()
     if mode == "P":
-        ids = np.where(data == 255, 0, data).astype(np.uint8)
+        ids = np.where((data == 255) | (data == transparent if isinstance(transparent, int) else False), 0, data)
+        ids = ids.astype(np.uint8)
+        objects = sorted(set(np.unique(ids).tolist()) - {0})
+        if len(objects) > MAX_OBJECTS:
+            _check_clean(path, ids, "palette index", objects)
         if palette:
             own = np.asarray(palette, dtype=np.uint8).reshape(-1, 3)[:256]
             pal[:len(own)] = own
@@ -140,15 +146,18 @@ def read_user_mask(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
         if data.max(initial=0) > 255:
             raise ValueError(f"{path}: grey levels above 255 are not object ids; give an 8-bit mask")
         grey = (data[..., 0] if data.ndim == 3 else data * 255 if mode == "1" else data).astype(np.uint8)
-        levels = np.unique(grey)
-        if len(levels) > 2 and np.isin(grey, (0, 255)).mean() >= BINARY_SHARE and 255 in levels:
-            return (grey >= 128).astype(np.uint8), pal
-        values = [int(v) for v in levels if v]
+        if mode == "LA":
+            grey = np.where(data[..., 1] == 0, 0, grey).astype(np.uint8)
+        values = [int(v) for v in np.unique(grey) if v]
         ids = np.searchsorted(np.array([0, *values]), grey).astype(np.uint8)
+        between = [i for i, v in enumerate(values, 1) if v != 255]
+        if 255 in values and between and np.isin(grey, (0, 255)).mean() >= BINARY_SHARE and \
+                not any(_interior(ids, i) for i in between):
+            return (grey >= 128).astype(np.uint8), pal  # a binary mask's smoothed edges
         _check_clean(path, ids, "grey level", values)
         return ids, pal
     if mode in ("RGB", "RGBA"):
-        rgb = data[..., :3]
+        rgb = np.where(data[..., 3:] == 0, 0, data[..., :3]) if mode == "RGBA" else data
         key = (rgb[..., 0].astype(np.int32) << 16) | (rgb[..., 1].astype(np.int32) << 8) | rgb[..., 2]
         colours, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
         pal_key = (pal[:, 0].astype(np.int32) << 16) | (pal[:, 1].astype(np.int32) << 8) | pal[:, 2]

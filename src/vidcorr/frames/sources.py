@@ -39,13 +39,18 @@ class Frames:
 
 
 def read_frames(path: str | os.PathLike, fps: float | None = None) -> Frames:
-    """All frames of a video file or an image folder, in memory (a 300-frame 1080p video takes 1.9 GB)."""
+    """All frames of a video file or an image folder, in memory (a 300-frame 1080p video takes 1.9 GB).
+    `fps`: a folder's frame rate (a video file has its own)."""
     path = Path(path)
     if path.is_dir():
         files = sorted((p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS),
                        key=lambda p: natural_key(p.name))
         if not files:
             raise ValueError(f"{path}: no images ({', '.join(IMAGE_EXTENSIONS)}) in this folder")
+        stems = [f.stem for f in files]
+        twice = sorted({s for s in stems if stems.count(s) > 1})
+        if twice:
+            raise ValueError(f"{path}: frames {twice[:3]} have one name with two extensions; keep one of each")
         images = []
         for f in files:
             try:
@@ -64,4 +69,5 @@ def read_frames(path: str | os.PathLike, fps: float | None = None) -> Frames:
         raise ValueError(f"{path}: not a video ({', '.join(VIDEO_EXTENSIONS)}) nor a folder of frames")
     images = list(decode_video(path))
     rate = probe_video(path).fps
-    return Frames(images, [f"{i:05d}" for i in range(len(images))], fps or (rate if rate == rate else DEFAULT_FPS), path)
+    return Frames(images, [f"{i:05d}" for i in range(len(images))], rate if rate == rate and rate > 0 else DEFAULT_FPS,
+                  path)

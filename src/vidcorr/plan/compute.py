@@ -16,7 +16,7 @@ from .runs import Stage
 # The settings that change what one step costs; stages alike in these share one probe.
 COST_KEYS = ("stage", "crop", "batch_size", "devices", "radius", "head", "layer4", "position", "modulation",
              "bank_frames", "bank_points", "compactness", "compactness_form", "compactness_k", "flow_fusion", "ven",
-             "ven_target", "ven_layers", "sampler", "clusters", "kmeans_iters", "loss_pos_neg", "pos_neg_positive",
+             "ven_target", "ven_dim", "ven_layers", "dropkey", "sampler", "clusters", "kmeans_iters", "loss_pos_neg", "pos_neg_positive",
              "loss_weight_map", "recon", "values")
 
 

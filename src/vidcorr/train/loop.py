@@ -235,8 +235,11 @@ def build(cfg: TrainConfig, data: torch.utils.data.Dataset, init, ranks: Ranks) 
                       "so this stage trains as if ven were false")
     if ranks.world > 1:
         net, fusion = (dist_utils.wrap(m, ranks.device) if m is not None else None for m in (net, fusion))
+        dist_utils.global_batchnorm(ema, ranks.device)  # fills the bank in training mode: global statistics too
         if cfg.ven_target != "frozen":  # its own target trains it: its gradients are averaged over ranks too
             ven = dist_utils.wrap(ven, ranks.device)
+        elif ven is not None:
+            dist_utils.global_batchnorm(ven, ranks.device)
     total = cfg.epochs * cfg.steps_per_epoch
     optimizer = torch.optim.Adam([p for p in (*model.parameters(), *heads.parameters()) if p.requires_grad], lr=cfg.lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(cfg, total))
@@ -281,6 +284,8 @@ def train(cfg: TrainConfig, indexes: list, out_dir: str | os.PathLike, init: str
     if cfg.batch_size % world:
         raise ValueError(f"batch_size {cfg.batch_size} does not split over {world} ranks")
     ranks = Ranks(rank, world, cfg.batch_size // world, Policy(dev, autocast_dtype(dev, precision)))
+    if ranks.policy.dtype == torch.float16 and dev.type != "cuda":
+        raise ValueError("float16 training needs CUDA's loss scaling: train in bfloat16 or float32 on the CPU")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)

@@ -51,7 +51,8 @@ def probe(cfg: TrainConfig, steps: int = 2, batch: int | None = None, device: st
     """Time `steps` training steps of `cfg`'s stage in one process; returns the batch probed, the
     seconds a step and samples per second (per process), and the device that ran them."""
     local = min(batch or cfg.batch_size, cfg.batch_size // cfg.devices)
-    run = dataclasses.replace(cfg, devices=1, batch_size=local, epochs=1, steps_per_epoch=steps + 1, workers=0)
+    run = dataclasses.replace(cfg, devices=1, batch_size=local, epochs=1, steps_per_epoch=steps + 1, workers=0,
+                              grad_log_every=0)  # the per-term gradient norms (every 10th step) are not timed
     pol = policy(device, precision)
     ranks = Ranks(0, 1, local, pol)
     torch.manual_seed(run.seed)
