@@ -205,3 +205,16 @@ def test_the_readme_example_runs(tmp_path, monkeypatch):
     exec(compile(block, "README.md", "exec"), scope)
     assert scope["labels"].shape == (50, 48, 64) and scope["labels"].dtype == np.uint8
     assert np.array_equal(scope["labels"][0], mask // 255) and scope["stride"] == 4
+
+
+def test_a_folder_is_read_in_the_order_people_read_names(tmp_path):
+    """2.jpg before 10.jpg (a plain sort puts 10 first); one size for all frames, or the odd one named."""
+    from vidcorr.frames.sources import read_frames
+
+    for i in range(12):
+        Image.fromarray(np.full((8, 8, 3), i * 20, np.uint8)).save(tmp_path / f"{i}.png")
+    frames = read_frames(tmp_path)
+    assert frames.names == [str(i) for i in range(12)] and [int(f[0, 0, 0]) for f in frames.images] == [i * 20 for i in range(12)]
+    Image.fromarray(np.zeros((9, 8, 3), np.uint8)).save(tmp_path / "12.png")
+    with pytest.raises(ValueError, match=r"12\.png is 8x9 but 0\.png is 8x8"):
+        read_frames(tmp_path)
