@@ -41,7 +41,7 @@ def check_against_one_process(out: str) -> str:
     loss = step_loss(model, q, r)
     loss.backward()
     assert abs(0.5 * (ranks[0]["loss"] + ranks[1]["loss"]) - loss.item()) < 1e-5 * abs(loss.item())
-    grad = torch.cat([p.grad.flatten() for p in model.parameters()])
+    grad = torch.cat([p.grad.flatten() for p in model.parameters()]).double()
     worst = 0.0
     for got in ranks:  # within 1e-4 of each tensor's largest entry
         for name, p in model.named_parameters():

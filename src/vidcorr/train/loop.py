@@ -62,7 +62,8 @@ def term_gradient_norms(terms: dict[str, torch.Tensor], params: list[torch.Tenso
         grads = torch.autograd.grad(term, params, retain_graph=True, allow_unused=True) if term.requires_grad else []
         flat = torch.cat([(g if g is not None else torch.zeros_like(p)).float().flatten() for g, p in zip(grads, params)]) \
             if grads else torch.zeros(1, device=params[0].device)
-        out[f"grad_{name}"] = float(dist_utils.mean_over_ranks(flat).norm())
+        out[f"grad_{name}"] = float(dist_utils.mean_over_ranks(flat).double().norm())  # float32's norm of 5M
+                                                                                        # entries is off by 1e-4
     return out
 
 
