@@ -26,6 +26,16 @@ def davis_palette(n: int = 256) -> np.ndarray:
     return pal
 
 
+def _colour_keys(rgb: np.ndarray) -> np.ndarray:
+    """Each RGB triple (..., 3) as one int32 (0xRRGGBB), so colours compare and sort as numbers."""
+    return (rgb[..., 0].astype(np.int32) << 16) | (rgb[..., 1].astype(np.int32) << 8) | rgb[..., 2]
+
+
+def _davis_ids() -> dict[int, int]:
+    """DAVIS palette colour key -> its lowest id."""
+    return {int(k): i for i, k in reversed(list(enumerate(_colour_keys(davis_palette()))))}
+
+
 def _grey_to_ids(a: np.ndarray) -> np.ndarray:
     """0/255 binary masks (DAVIS-2016) become 0/1; any other grey map already holds ids."""
     values = np.unique(a)
@@ -64,10 +74,8 @@ def read_label(path: str | os.PathLike) -> np.ndarray:
         return _grey_to_ids(a.astype(np.uint8))
     if mode in ("RGB", "RGBA"):
         rgb = np.asarray(im.convert("RGB"))
-        pal = davis_palette()
-        key = (rgb[..., 0].astype(np.int32) << 16) | (rgb[..., 1].astype(np.int32) << 8) | rgb[..., 2]
-        pal_key = (pal[:, 0].astype(np.int32) << 16) | (pal[:, 1].astype(np.int32) << 8) | pal[:, 2]
-        lookup = {int(k): i for i, k in reversed(list(enumerate(pal_key)))}
+        key = _colour_keys(rgb)
+        lookup = _davis_ids()
         uniq, inv = np.unique(key, return_inverse=True)
         unknown = [hex(int(u)) for u in uniq if int(u) not in lookup]
         if unknown:
@@ -158,11 +166,10 @@ def read_user_mask(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
         return ids, pal
     if mode in ("RGB", "RGBA"):
         rgb = np.where(data[..., 3:] == 0, 0, data[..., :3]) if mode == "RGBA" else data
-        key = (rgb[..., 0].astype(np.int32) << 16) | (rgb[..., 1].astype(np.int32) << 8) | rgb[..., 2]
+        key = _colour_keys(rgb)
         colours, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-        pal_key = (pal[:, 0].astype(np.int32) << 16) | (pal[:, 1].astype(np.int32) << 8) | pal[:, 2]
-        if set(colours.tolist()) <= set(pal_key.tolist()):
-            index = {int(k): i for i, k in reversed(list(enumerate(pal_key)))}
+        index = _davis_ids()
+        if set(colours.tolist()) <= set(index):
             ids = np.array([index[int(c)] for c in colours], dtype=np.uint8)[inverse].reshape(key.shape)
             return ids, pal
         objects = [int(c) for c in colours[np.argsort(-counts, kind="stable")] if c != 0]
