@@ -21,6 +21,7 @@ include: "workflow/rules/propagate.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/ablation.smk"
 include: "workflow/rules/curve.smk"
+include: "workflow/rules/zoo.smk"
 
 
 rule all:

@@ -18,9 +18,10 @@ Rows:
 - Encoder: MAST's ResNet18(3) + post_convolution, and the LIIR port's resnet18 (pos_embed1
   added after the stem, ape=True) + post_convolution, against ResNet18Stride4(head="mast")
   (1dape for the port) carrying the anchors' randomly initialised weights (BN affine and running
-  statistics randomised too), in eval mode. The port resizes pos_embed1 bicubically, ours
-  bilinearly: compared at the stem's own size (no resize on either side), and, not gated, from
-  half that size (upsampled, as at inference).
+  statistics randomised too), mapped by vidcorr.convert's key rules, in eval mode. The port resizes
+  pos_embed1 bicubically: compared at the stem's own size (no resize on either side), and from
+  half that size (upsampled, as at inference) with ours bicubic and, not gated, bilinear (our own
+  training's resize).
 - Warm-up reconstruction: MAST's dropout2d_lab and main.compute_lphoto (smooth L1 x 20 of the
   dropped channel, reconstructed from the reference's every 4th pixel and upsampled to the input)
   against drop_channel and reconstruction_losses on raw features (temperature 1), in train mode
@@ -44,7 +45,6 @@ import contextlib
 import copy
 import importlib
 import os
-import re
 import sys
 import types
 import warnings
@@ -59,6 +59,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from vidcorr.colour import lab_tensor
+from vidcorr.convert import liir_port
+from vidcorr.convert import mast as mast_format
+from vidcorr.convert.layout import renamed
 from vidcorr.model import ResNet18Stride4
 from vidcorr.model.compactness import (
     FWHM_PER_SIGMA,
@@ -162,6 +165,13 @@ def int_of_one_element_arrays():
         np.random.choice = choice
 
 
+def install_stand_in() -> None:
+    """Let the anchors import spatial_correlation_sampler (SpatialCorrelationSampler above)."""
+    stand_in = types.ModuleType("spatial_correlation_sampler")
+    stand_in.SpatialCorrelationSampler = SpatialCorrelationSampler
+    sys.modules["spatial_correlation_sampler"] = stand_in
+
+
 def import_anchor(root: Path, *names: str) -> list[types.ModuleType]:
     """Import modules from an anchor's checkout. Both anchors have a top-level `models` package,
     so each is imported with only its own root on sys.path, and forgotten by sys.modules after.
@@ -192,37 +202,6 @@ def randomise_batch_norm(model: nn.Module) -> None:
 
 # --- encoders ---------------------------------------------------------------------------------------
 
-MAST_KEYS = [  # MAST's state_dict layout -> ResNet18Stride4(head="mast")'s, applied in order
-    (r"^post_convolution\.", "head."),
-    (r"^feature_extraction\.conv1\.0\.", "conv1."),
-    (r"^feature_extraction\.conv1\.1\.", "bn1."),
-    (r"^feature_extraction\.", ""),
-    (r"\.left\.0\.", ".conv1."),
-    (r"\.left\.1\.", ".bn1."),
-    (r"\.left\.3\.", ".conv2."),
-    (r"\.left\.4\.", ".bn2."),
-    (r"\.shortcut\.", ".downsample."),
-]
-PORT_KEYS = [  # the port's (already torchvision's layout) -> ours
-    (r"^post_convolution\.", "head."),
-    (r"^feature_extraction\.pos_embed1$", "position.full"),
-    (r"^feature_extraction\.", ""),
-]
-ENCODER_PREFIXES = ("feature_extraction.", "post_convolution.")
-
-
-def map_keys(state: dict[str, torch.Tensor], rules: list[tuple[str, str]]) -> dict[str, torch.Tensor]:
-    """The encoder's entries of an anchor's state_dict, renamed to ours by the rules."""
-    out = {}
-    for key, value in state.items():
-        if key.startswith(ENCODER_PREFIXES):
-            new = key
-            for pattern, repl in rules:
-                new = re.sub(pattern, repl, new)
-            out[new] = value
-    return out
-
-
 def ours_from(state: dict[str, torch.Tensor], **kwargs) -> ResNet18Stride4:
     net = ResNet18Stride4(head="mast", **kwargs)
     net.load_state_dict(state, strict=True)
@@ -230,7 +209,7 @@ def ours_from(state: dict[str, torch.Tensor], **kwargs) -> ResNet18Stride4:
 
 
 def mast_encoder_row(mast, x: torch.Tensor) -> Row:
-    ours = ours_from(map_keys(mast.state_dict(), MAST_KEYS)).eval()
+    ours = ours_from(renamed(mast.state_dict(), mast_format.KEYS, mast_format.KEEP)).eval()
     mast.eval()
     with torch.no_grad():
         anchor = mast.post_convolution(mast.feature_extraction(x))
@@ -239,18 +218,21 @@ def mast_encoder_row(mast, x: torch.Tensor) -> Row:
 
 def port_encoder_rows(port, x: torch.Tensor) -> list[Row]:
     """At the stem's size the port's bicubic resize is the identity and ours is skipped; from half
-    the stem's size, upsampled as at inference (trained at 128 x 128, run on larger frames), the
-    two resizes differ (not gated)."""
+    the stem's size the encoding is upsampled, as at inference (trained at 128 x 128, run on larger
+    frames): ours bicubically too (position_resize, as a converted port checkpoint has it), and,
+    not gated, bilinearly (our own training's resize)."""
     rows = []
     stem = (x.shape[-2] // 2, x.shape[-1] // 2)
-    for size, gated in ((stem, True), ((stem[0] // 2, stem[1] // 2), False)):
+    half = (stem[0] // 2, stem[1] // 2)
+    for size, resize, gated in ((stem, "bicubic", True), (half, "bicubic", True), (half, "bilinear", False)):
         port.feature_extraction.pos_embed1 = nn.Parameter(torch.randn(1, 64, *size) * 0.5)
-        ours = ours_from(map_keys(port.state_dict(), PORT_KEYS), position="1dape", position_size=size).eval()
+        ours = ours_from(renamed(port.state_dict(), liir_port.KEYS, liir_port.KEEP), position="1dape",
+                         position_size=size, position_resize=resize).eval()
         port.eval()
         with torch.no_grad():
             anchor = port.post_convolution(port.feature_extraction(x, ape=True))
             name = f"LIIR port encoder, pos_embed1 {size[0]}x{size[1]} at stem {stem[0]}x{stem[1]} (eval)"
-            rows.append(compare(name + ("" if gated else ": bicubic vs bilinear resize"), anchor, ours(x), gated))
+            rows.append(compare(name + ("" if size == stem else f": ours {resize}"), anchor, ours(x), gated))
     return rows
 
 
@@ -304,7 +286,7 @@ def reconstruction_rows(mast, mast_main, loader, size: tuple[int, int], seed: in
     name = f"Lab input, {len(FRAMES)}x2 frames {size[0]}x{size[1]}"
     rows = [compare(name, torch.stack(lab_mast), torch.stack(lab_ours))]
     mast = copy.deepcopy(mast).double()
-    net = ours_from(map_keys(mast.state_dict(), MAST_KEYS)).double()
+    net = ours_from(renamed(mast.state_dict(), mast_format.KEYS, mast_format.KEEP)).double()
     lab_mast, lab_ours = [x.double() for x in lab_mast], [x.double() for x in lab_ours]
     steps = {}
     for beyond in (0.0, float("-inf")):
@@ -417,9 +399,7 @@ def main() -> None:
     ap.add_argument("--liir-port", type=Path, required=True, help="checkout of shasha521/LIIR_pytorch")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    stand_in = types.ModuleType("spatial_correlation_sampler")
-    stand_in.SpatialCorrelationSampler = SpatialCorrelationSampler
-    sys.modules["spatial_correlation_sampler"] = stand_in
+    install_stand_in()
     mast_model, mast_main, loader = import_anchor(args.mast, "models.mast", "main",
                                                   "functional.feeder.dataset.YTVOSTrainLoader")
     port_model, colorizer_momen = import_anchor(args.liir_port, "models.mast_momen", "models.colorizer_momen")

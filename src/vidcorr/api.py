@@ -22,7 +22,6 @@ from .datasets.masks import read_user_mask
 from .device import resolve_device
 from .inference import LabFeatures, PropagationConfig, Propagator, make_features
 from .inference.track import track_ids
-from .model.encoder import STRIDE
 
 __all__ = ["Model", "load_model", "read_user_mask", "track"]
 
@@ -36,7 +35,8 @@ class Model:
     device: torch.device
 
     def features(self, frames: np.ndarray) -> tuple[torch.Tensor, int]:
-        """(T, D, h, w) features of (T, H, W, 3) uint8 RGB frames, and their stride (4: h = ceil(H / 4)).
+        """(T, D, h, w) features of (T, H, W, 3) uint8 RGB frames, and their stride (input pixels per
+        feature cell: 4 for Lab and this project's encoders, so h = ceil(H / 4); a converted model's own).
         An encoder's are L2-normalised per pixel; `lab`'s are each 4 x 4 cell's mean Lab colour."""
         frames = np.asarray(frames)
         if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
@@ -44,7 +44,7 @@ class Model:
         out = [self.extractor(f)[0] for f in frames]
         if isinstance(self.extractor, LabFeatures):
             out = [q[:3] for q in out]  # the query's last channel is a constant of the distance's expansion
-        return torch.stack(out), STRIDE
+        return torch.stack(out), self.extractor.stride
 
 
 def load_model(checkpoint: str = "lab", device: str = "auto") -> Model:

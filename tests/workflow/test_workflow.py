@@ -276,3 +276,35 @@ def test_a_stage_on_two_processes_trains_through_torchrun_like_one(tmp_path):
     assert len(two) == len(ref) == 4
     assert abs(two[0] - ref[0]) <= 1e-5 * ref[0], (two, ref)  # the same weights and batch: float32 sums' order only
     assert all(abs(a - b) <= 1e-3 * b for a, b in zip(two, ref)), (two, ref)  # after 3 Adam steps on averaged gradients
+
+
+def test_the_zoo_scores_each_format_twice_and_lists_the_files_it_lacks(tmp_path):
+    """workflow/configs/zoo.yaml on the synthetic benchmark, with a self-made file of each format
+    (random weights) in roots.zoo under its published name, and the others absent."""
+    from helpers.released import FORMATS, released_file
+
+    zoo_cfg = yaml.safe_load((REPO / "workflow/configs/zoo.yaml").read_text())
+    present = {}
+    for fmt in FORMATS:  # the first model of each format
+        name, spec = next((n, m) for n, m in zoo_cfg["zoo"]["models"].items() if m["format"] == fmt)
+        (tmp_path / "zoo").mkdir(exist_ok=True)
+        released_file(fmt, tmp_path / "zoo" / spec["file"])
+        present[name] = spec
+    over = tmp_path / "over.yaml"
+    over.write_text(yaml.safe_dump({"roots": {"zoo": str(tmp_path / "zoo"), "davis17_val": "results/data/synthetic"},
+                                    "propagation": {"input_scale": 0.5, "short_term": 3}}))
+    snakemake(tmp_path, "--configfile", str(REPO / "workflow/configs/zoo.yaml"), str(over))
+    with open(tmp_path / "results/zoo/zoo.csv", newline="") as f:
+        rows = {r["model"]: r for r in csv.DictReader(f)}
+    assert set(rows) == set(zoo_cfg["zoo"]["models"])
+    for name, row in rows.items():
+        if name in present:
+            assert row["status"].startswith("scored") and 0 <= float(row["own"]) <= 100 and 0 <= float(row["ours"]) <= 100
+            assert float(row["printed"]) == present[name]["printed"]["davis17_val"]
+        else:
+            assert row["status"] == f"not found in roots.zoo; published at {zoo_cfg['zoo']['models'][name]['published']}"
+    own = yaml.safe_load((tmp_path / "results/config/propagation/zoo-crw-own.yaml").read_text())["propagation"]
+    ours = yaml.safe_load((tmp_path / "results/config/propagation/zoo-crw-ours.yaml").read_text())["propagation"]
+    assert (own["short_term"], own["long_term_radius"], ours["short_term"]) == (20, None, 3)
+    md = (tmp_path / "results/zoo/zoo.md").read_text()
+    assert all(f"- {p}:" in md for p in ("mast", "liir", "crw", "vfs", "dino"))

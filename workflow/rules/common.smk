@@ -35,6 +35,8 @@ def _check_datasets():
             raise ValueError(
                 f"config key roots.{name} is not set: pass it with --config roots=\"{{{name}: /path/to/{name}}}\""
             )
+        if name == "zoo" and config.get("zoo"):
+            continue  # the released checkpoints' folder: a file absent there is listed in the zoo table
         if name not in datasets:
             raise ValueError(f"config key roots.{name} names no dataset; add datasets.{name} or remove it")
         if not (root.startswith(EMBEDDED_PREFIX) or is_generated(name) or Path(root).is_dir()):

@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import ablation, data, evaluate, flow, frames, plan, propagate, track, train
+from . import ablation, convert, data, evaluate, flow, frames, plan, propagate, track, train
 
-FAMILIES = (frames, data, flow, train, propagate, evaluate, ablation, plan, track)
+FAMILIES = (frames, data, flow, train, propagate, evaluate, ablation, plan, track, convert)
 
 
 def build_parser() -> argparse.ArgumentParser:

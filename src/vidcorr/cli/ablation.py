@@ -1,4 +1,4 @@
-"""`vidcorr ablation` (results/ablation.csv and the tables) and `vidcorr learning-curve`."""
+"""`vidcorr ablation` (results/ablation.csv and the tables), `vidcorr learning-curve` and `vidcorr zoo-table`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,20 @@ def _learning_curve(args) -> int:
     points = [(run, int(step), path) for run, step, path in args.point]
     write_learning_curve(points, [tuple(b) for b in args.baseline], args.out, args.plot, args.title)
     print(f"{len(points)} points, {len(args.baseline)} baselines -> {args.out}, {args.plot}")
+    return 0
+
+
+def _zoo_table(args) -> int:
+    import json
+
+    from ..ablation.zoo import write_zoo_table
+
+    try:
+        manifest = json.loads(args.manifest)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"--manifest is not JSON ({e}): the workflow's zoo_table rule writes it") from None
+    rows = write_zoo_table(manifest, [tuple(m) for m in args.metrics], args.md, args.csv)
+    print(f"{len(rows)} rows ({sum('own' in r for r in rows)} scored) -> {args.md}, {args.csv}")
     return 0
 
 
@@ -48,3 +62,11 @@ def add_commands(sub) -> None:
     c.add_argument("--out", required=True, help="CSV of every value (results/learning_curve.csv)")
     c.add_argument("--plot", required=True, help="the figure (PNG)")
     c.set_defaults(func=_learning_curve)
+
+    z = sub.add_parser("zoo-table", help="released checkpoints under their own protocol and ours, beside printed values")
+    z.add_argument("--manifest", required=True, help="JSON: the zoo's models and datasets (vidcorr.plan Plan.zoo_manifest)")
+    z.add_argument("--metrics", nargs=3, action="append", default=[], metavar=("METHOD", "DATASET", "CSV"),
+                   help="one zoo method's metrics table (results/metrics/zoo-<model>-<own|ours>/<dataset>.csv)")
+    z.add_argument("--md", required=True, help="the table (results/zoo/zoo.md)")
+    z.add_argument("--csv", required=True, help="the same as CSV (results/zoo/zoo.csv)")
+    z.set_defaults(func=_zoo_table)

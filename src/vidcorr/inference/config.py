@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 from ..settings_schema import PROPAGATION, check
+from .presets import expand
 
 
 @dataclass(frozen=True)
@@ -13,6 +14,7 @@ class PropagationConfig:
     long_term_radius: int | None = 12  # the same for long-term memory (first, kept and periodic frames)
     topk: int = 10  # candidates kept per query pixel over all memory frames
     temperature: float = 0.05  # softmax temperature of the affinity
+    normalize: bool = True  # L2-normalise encoder features (cosine affinity); MAST and the LIIR port match raw dot products
     first_frame: bool = True  # long-term memory: the first (annotated) frame
     first_frames: int = 1  # MER long-term memory: also keep the predictions of frames 1 .. N-1 for good
     short_term: int = 5  # short-term memory: the previous N frames' predictions
@@ -34,12 +36,14 @@ class PropagationConfig:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "PropagationConfig":
+        """The settings; a `preset` (inference/presets.py) fills in what is not given."""
         d = dict(d or {})
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} | {"preset"}
         unknown = sorted(set(d) - known)
         if unknown:
             raise ValueError(f"unknown propagation setting(s) {unknown}; known: {sorted(known)}")
         check(d, PROPAGATION, "propagation")
+        d = expand(d)
         if "keep_frames" in d:
             d["keep_frames"] = tuple(d["keep_frames"] or ())
         return cls(**d)

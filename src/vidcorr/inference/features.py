@@ -1,12 +1,12 @@
 """Per-frame features for matching: a trained encoder, raw Lab pixels, or none (copy-first).
 
-Each extractor returns (query, key) maps of shape (D, h, w) at stride 4, such that the affinity
-logit between a query pixel and a key pixel is their dot product.
+Each extractor returns (query, key) maps of shape (D, h, w) at its `stride` (4 for Lab and this
+project's encoders; a converted checkpoint's own: 8 for CRW and VFS, the patch for a ViT), such
+that the affinity logit between a query pixel and a key pixel is their dot product; `size(H, W)`
+says (h, w) before any frame is encoded.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import torch
@@ -15,29 +15,39 @@ import torch.nn.functional as F
 from ..colour import lab_tensor
 from ..device import Policy, autocast_dtype
 from ..model import load_encoder
-
-
-def feature_size(height: int, width: int) -> tuple[int, int]:
-    """Feature map size of the stride-4 encoder for an input of this size."""
-    return math.ceil(math.ceil(height / 2) / 2), math.ceil(math.ceil(width / 2) / 2)
+from ..model.encoder import STRIDE, stride4_size
 
 
 class NetworkFeatures:
-    """L2-normalised encoder features (cosine affinity), autocast to the device policy's dtype
-    (vidcorr.device: bfloat16 or float16 on CUDA, float32 on the CPU) unless one is given. The
-    encoder runs channels last (oneDNN's and cuDNN's faster convolution layout)."""
+    """Encoder features, L2-normalised (cosine affinity) unless `normalize` is off (MAST's raw dot
+    products), autocast to the device policy's dtype (vidcorr.device: bfloat16 or float16 on CUDA,
+    float32 on the CPU) unless one is given. The encoder runs channels last (oneDNN's and cuDNN's
+    faster convolution layout)."""
 
-    def __init__(self, encoder: torch.nn.Module, device: torch.device, dtype: torch.dtype | None = None):
+    def __init__(self, encoder: torch.nn.Module, device: torch.device, dtype: torch.dtype | None = None,
+                 normalize: bool = True):
         self.encoder = encoder.to(device).eval().to(memory_format=torch.channels_last)
         self.device = device
         self.policy = Policy(device, dtype or autocast_dtype(device))
+        self.stride = encoder.stride
+        self.normalize = normalize
+
+    def normalized(self, normalize: bool) -> "NetworkFeatures":
+        """These features with `normalize` as the propagation settings ask (the same encoder)."""
+        if normalize == self.normalize:
+            return self
+        return NetworkFeatures(self.encoder, self.device, self.policy.dtype, normalize)
+
+    def size(self, height: int, width: int) -> tuple[int, int]:
+        return self.encoder.feature_size(height, width)
 
     @torch.inference_mode()
     def __call__(self, rgb: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-        x = lab_tensor(rgb, self.encoder.ab_scale)[None].to(self.device).contiguous(memory_format=torch.channels_last)
+        x = self.encoder.preprocess(rgb)[None].to(self.device).contiguous(memory_format=torch.channels_last)
         with self.policy.autocast():
             f = self.encoder(x)[0].float()
-        f = F.normalize(f, dim=0)
+        if self.normalize:
+            f = F.normalize(f, dim=0)
         return f, f
 
 
@@ -45,13 +55,19 @@ class LabFeatures:
     """Raw Lab colour averaged over each 4x4 cell; the logit is minus the squared colour distance
     (up to a per-query constant, which the softmax ignores)."""
 
+    stride = STRIDE
+
     def __init__(self, device: torch.device):
         self.device = device
+
+    @staticmethod
+    def size(height: int, width: int) -> tuple[int, int]:
+        return stride4_size(height, width)
 
     @torch.inference_mode()
     def __call__(self, rgb: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         lab = lab_tensor(rgb).to(self.device)
-        f = F.adaptive_avg_pool2d(lab[None], feature_size(*rgb.shape[:2]))[0]
+        f = F.adaptive_avg_pool2d(lab[None], stride4_size(*rgb.shape[:2]))[0]
         query = torch.cat([f, torch.ones_like(f[:1])])
         key = torch.cat([2 * f, -(f * f).sum(0, keepdim=True)])
         return query, key

@@ -20,7 +20,8 @@ import numpy as np
 import torch
 
 from .config import PropagationConfig
-from .features import CopyFirst, feature_size
+from ..model.encoder import stride4_size
+from .features import CopyFirst
 from .labels import downsample, upsample
 from .key_tiles import KeyTiles, unit_features
 from .matching import transfer_labels, windowed
@@ -29,7 +30,7 @@ from .memory import Memory
 
 class Propagator:
     def __init__(self, features, cfg: PropagationConfig, device: torch.device | str = "cpu"):
-        self.features = features
+        self.features = features.normalized(cfg.normalize) if hasattr(features, "normalized") else features
         self.cfg = cfg
         self.device = torch.device(device)
         self._kept: tuple[tuple, KeyTiles] | None = None  # the last finished sequence's key tiles
@@ -46,7 +47,8 @@ class Propagator:
     def low_size(self, height: int, width: int) -> tuple[int, int]:
         """Feature-map size for a native frame size (after cfg.input_scale)."""
         s = self.cfg.input_scale
-        return feature_size(max(1, round(height * s)), max(1, round(width * s)))
+        size = getattr(self.features, "size", stride4_size)  # a bare callable: this project's stride 4
+        return size(max(1, round(height * s)), max(1, round(width * s)))
 
     def _encode(self, rgb: np.ndarray):
         s = self.cfg.input_scale
@@ -95,7 +97,8 @@ class Propagator:
                 tiles.sync(entries, memory.long_term(entries))
                 low = tiles.transfer(query)
             else:
-                low = transfer_labels(query, *memory.tensors(), self.cfg)
+                keys, labels, long_term = memory.tensors()
+                low = transfer_labels(query, keys, labels, self.cfg, long_term)
             full = upsample(low, size)
             annotated = t in given
             if annotated:

@@ -84,7 +84,7 @@ def propagate_keypoints(seq: Sequence, propagator: Propagator, out_dir: Path, si
     """Propagate frame-0 keypoints as Gaussian heatmaps; write the decoded (T, J, 2) track."""
     w, h = seq.frame_size(0)
     xy0 = seq.keypoints[0]
-    stride = STRIDE / propagator.cfg.input_scale  # input pixels per feature cell
+    stride = getattr(propagator.features, "stride", STRIDE) / propagator.cfg.input_scale  # input pixels per feature cell
     first = heatmaps(xy0, (h, w), sigma * stride)
     first_low = heatmaps(xy0, propagator.low_size(h, w), sigma, stride=stride)
     track = np.full((len(seq), xy0.shape[0], 2), np.nan)

@@ -12,25 +12,22 @@ from pathlib import Path
 
 import torch
 
-from ..colour import AB_SCALE
 from .encoder import ResNet18Stride4
+from .resnet_trunk import ResNetTrunk
+from .vit import ViTPatches
 
-ARCHITECTURES = {"resnet18_stride4": ResNet18Stride4}
-
-
-def encoder_config(encoder: ResNet18Stride4) -> dict:
-    return {"arch": "resnet18_stride4", "position": encoder.position.kind, "position_size": list(encoder.position.size),
-            "layer4": not isinstance(encoder.layer4, torch.nn.Identity),
-            "head": "none" if isinstance(encoder.head, torch.nn.Identity) else "mast", "ab_scale": encoder.ab_scale}
+ARCHITECTURES = {c.arch: c for c in (ResNet18Stride4, ResNetTrunk, ViTPatches)}  # each: config(), from_config()
 
 
-def build_encoder(cfg: dict) -> ResNet18Stride4:
+def encoder_config(encoder: torch.nn.Module) -> dict:
+    return encoder.config()
+
+
+def build_encoder(cfg: dict) -> torch.nn.Module:
     arch = cfg.get("arch", "resnet18_stride4")
     if arch not in ARCHITECTURES:
-        raise ValueError(f"unknown encoder architecture {arch!r}")
-    return ARCHITECTURES[arch](position=cfg.get("position", "none"), position_size=tuple(cfg.get("position_size", (64, 64))),
-                               layer4=cfg.get("layer4", True), head=cfg.get("head", "none"),
-                               ab_scale=cfg.get("ab_scale", AB_SCALE))
+        raise ValueError(f"unknown encoder architecture {arch!r}; known: {', '.join(sorted(ARCHITECTURES))}")
+    return ARCHITECTURES[arch].from_config(cfg)
 
 
 def write_checkpoint(path: str | os.PathLike, state: dict) -> None:
@@ -42,7 +39,7 @@ def write_checkpoint(path: str | os.PathLike, state: dict) -> None:
         torch.save(state, tmp)
 
 
-def save_encoder(path: str | os.PathLike, encoder: ResNet18Stride4, **extra) -> None:
+def save_encoder(path: str | os.PathLike, encoder: torch.nn.Module, **extra) -> None:
     """Write an encoder checkpoint (what propagation reads)."""
     write_checkpoint(path, {"encoder": encoder.state_dict(), "encoder_config": encoder_config(encoder), **extra})
 

@@ -6,7 +6,8 @@ position modulations applied on the inter-video path (Table 5c).
 - 1dape: one learned full map (C x H x W)
 - 2dape: separate learned x (C x 1 x W) and y (C x H x 1) embeddings, summed
 Learned maps start from N(0, 0.02^2) or, as the LIIR port's `pos_embed1`, from zeros (init), and
-are resized bilinearly to resolutions not seen in training.
+are resized to resolutions not seen in training: bilinearly, or bicubically as the port's
+`pos_embed1` is (a converted port checkpoint keeps that).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from torch import nn
 
 KINDS = ("none", "2dspe", "1dape", "2dape")
 INITS = ("normal", "zeros")
+RESIZES = ("bilinear", "bicubic")
 MODULATIONS = ("none", "shuffle", "shift")
 
 
@@ -39,12 +41,16 @@ def sinusoid_2d(channels: int, h: int, w: int, y_first: bool = False) -> torch.T
 
 
 class PositionEncoding(nn.Module):
-    def __init__(self, kind: str, channels: int, size: tuple[int, int], init: str = "normal"):
+    def __init__(self, kind: str, channels: int, size: tuple[int, int], init: str = "normal",
+                 resize: str = "bilinear"):
         super().__init__()
         if kind not in KINDS:
             raise ValueError(f"unknown position encoding {kind!r}; choose one of {KINDS}")
         if init not in INITS:
             raise ValueError(f"unknown position-encoding init {init!r}; choose one of {INITS}")
+        if resize not in RESIZES:
+            raise ValueError(f"unknown position-encoding resize {resize!r}; choose one of {RESIZES}")
+        self.resize = resize
         self.kind, self.channels, self.size = kind, channels, tuple(size)
         h, w = self.size
         scale = 0.02 if init == "normal" else 0.0
@@ -65,7 +71,7 @@ class PositionEncoding(nn.Module):
         else:
             pe = self.x + self.y
         if pe.shape[-2:] != (h, w):
-            pe = F.interpolate(pe.expand(1, self.channels, *self.size), size=(h, w), mode="bilinear", align_corners=False)
+            pe = F.interpolate(pe.expand(1, self.channels, *self.size), size=(h, w), mode=self.resize, align_corners=False)
         return pe
 
 

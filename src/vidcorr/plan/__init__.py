@@ -13,6 +13,7 @@ from ..provenance import config_hash
 from . import paths
 from .curve import CurvePoint, curve_points
 from .runs import Run, Stage, deep_merge, experiment_runs, named_runs, stage_index
+from .zoo import PROTOCOLS, ZooModel, zoo_models
 
 FLOW_DEFAULTS = {"datasets": [], "compute": {}, "validation": None}  # no flow section: no flow stage
 
@@ -28,6 +29,8 @@ class Plan:
         self.stages: dict[str, Stage] = stage_index(list(self.runs.values()))
         self.curve_points, self.curve_baselines = self._curve()
         self.curve_methods = {p.method: p for p in self.curve_points if p.final_of is None}  # the others are runs
+        self.zoo = zoo_models(config)
+        self.zoo_methods = {m.method(p): (m, p) for m in self.zoo if m.present for p in PROTOCOLS}
 
     # datasets
     def scorer(self, dataset: str) -> str | None:
@@ -57,12 +60,13 @@ class Plan:
         """Method name -> checkpoint: the configured ones, every training and experiment run, and
         the learning curve's epoch checkpoints."""
         return {**self.config["evaluation"]["methods"], **{n: r.checkpoint for n, r in self.runs.items()},
-                **{n: p.checkpoint for n, p in self.curve_methods.items()}}
+                **{n: p.checkpoint for n, p in self.curve_methods.items()},
+                **{n: m.checkpoint for n, (m, _) in self.zoo_methods.items()}}
 
     def reported_methods(self) -> list[str]:
         """Methods propagated on evaluation.datasets: the configured ones and the named training runs."""
-        return [m for m in self.methods()
-                if m not in self.curve_methods and (m not in self.runs or self.runs[m].variant is None)]
+        return [m for m in self.methods() if m not in self.curve_methods and m not in self.zoo_methods
+                and (m not in self.runs or self.runs[m].variant is None)]
 
     def weight_map_stages(self) -> list[str]:
         """Keys of the named runs' stages trained with MER's weight-map loss: each gets its W figure."""
@@ -74,12 +78,15 @@ class Plan:
         epoch checkpoint is there once its stage has finished); None for the baselines."""
         if method in self.curve_methods:
             return paths.checkpoint(self.curve_methods[method].key)
-        ckpt = self.methods()[method]
+        ckpt = self.methods()[method]  # a zoo method's: its converted file
         return None if ckpt in BASELINES else ckpt
 
     def propagation_settings(self, method: str) -> dict:
         """The propagation section, with a run's overrides (for an experiment: the experiments'
-        and then the variant's)."""
+        and then the variant's; for a zoo method: its preset, or the section as it is)."""
+        if method in self.zoo_methods:
+            model, protocol = self.zoo_methods[method]
+            return model.settings(protocol, self.config["propagation"])
         run = self.runs.get(self.curve_methods[method].run if method in self.curve_methods else method)
         if run is None:
             return self.config["propagation"]
@@ -90,6 +97,21 @@ class Plan:
         """(method, dataset) pairs of the main results that get metrics."""
         return [(m, d) for m in self.reported_methods() for d in self.config["evaluation"]["datasets"]
                 if self.scored_locally(d)]
+
+    def zoo_model(self, name: str) -> ZooModel:
+        return next(m for m in self.zoo if m.name == name)
+
+    def zoo_scored(self) -> list[tuple[str, str]]:
+        """(method, dataset) pairs of the zoo's present models, both protocols."""
+        return [(m, d) for m in self.zoo_methods for d in self.config["zoo"]["datasets"] if self.scored_locally(d)]
+
+    def zoo_manifest(self) -> list[dict]:
+        """What the zoo table needs to know about every model, present or not."""
+        from ..convert import FORMATS
+
+        return [{"name": m.name, "format": m.format, "file": m.file, "present": m.present, "published": m.published,
+                 "printed": m.printed, "printed_source": m.printed_source, "preset": FORMATS[m.format].PRESET,
+                 "own": m.own, "methods": {p: m.method(p) for p in PROTOCOLS}} for m in self.zoo]
 
     # learning curve
     def _curve(self) -> tuple[list[CurvePoint], list[str]]:
@@ -160,9 +182,11 @@ class Plan:
             targets.append(f"{paths.RESULTS}/ablation.csv")
         if self.curve_points:
             targets.append(f"{paths.RESULTS}/learning_curve.csv")
+        if self.zoo:
+            targets.append(paths.zoo_table("md"))
         if self.flow()["validation"]:
             targets.append(f"{paths.RESULTS}/flow/{self.flow()['validation']['dataset']}/epe.csv")
         return targets
 
 
-__all__ = ["Plan", "Run", "Stage", "CurvePoint", "deep_merge", "paths"]
+__all__ = ["Plan", "Run", "Stage", "CurvePoint", "ZooModel", "deep_merge", "paths"]

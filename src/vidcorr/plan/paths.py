@@ -43,3 +43,13 @@ def metrics(method: str, dataset: str) -> str:
 
 def submission(method: str, dataset: str) -> str:
     return f"{RESULTS}/submissions/{method}/{dataset}.zip"
+
+
+def zoo_checkpoint(name: str) -> str:
+    """A released checkpoint of the zoo, converted (vidcorr convert-checkpoint)."""
+    return f"{RESULTS}/zoo/{name}.pt"
+
+
+def zoo_table(ext: str) -> str:
+    """The zoo's table, as md or csv (not in results/tables/: the ablation rule's folder output)."""
+    return f"{RESULTS}/zoo/zoo.{ext}"
