@@ -252,3 +252,340 @@ def test_entry_points_on_damaged_files(tmp_path):
         assert proc.returncode == 1 and str(path) in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
         assert not out.exists()
     _report("command lines", {"error": len(cases)})
+
+
+def _one_line_error(proc, names: str) -> None:
+    """Exit 1, one `vidcorr <cmd>: error:` line on stderr that names `names`, and no traceback."""
+    errors = [line for line in proc.stderr.splitlines() if ": error: " in line]
+    assert proc.returncode == 1 and len(errors) == 1 and names in errors[0], proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_structured_files_damaged_or_foreign(tmp_path):
+    """Index JSON and settings YAML: missing, a folder, truncated, foreign, binary: one line naming the file."""
+    good = Path(index(tmp_path / "d.json", "davis", make_davis(tmp_path / "d"))).read_bytes()
+    cases = {"missing.json": None, "folder.json": "dir", "list.json": b"[1, 2]", "other.json": b'{"a": 1}',
+             "binary.json": bytes(range(256))}
+    for k in range(1, TRUNCATIONS):
+        cases[f"cut{k}.json"] = good[: len(good) * k // TRUNCATIONS]
+    outcomes = {"error": 0}
+    for name, data in cases.items():
+        path = tmp_path / "cases" / name
+        path.parent.mkdir(exist_ok=True)
+        if data == "dir":
+            path.mkdir()
+        elif data is not None:
+            path.write_bytes(data)
+        proc = run(["vidcorr", "propagate", "--index", str(path), "--checkpoint", "lab", "--out",
+                    str(tmp_path / "out" / name)], check=False)
+        _one_line_error(proc, str(path))
+        assert not (tmp_path / "out" / name).exists()
+        outcomes["error"] += 1
+    data = index(tmp_path / "ok.json", "davis", make_davis(tmp_path / "d2"))
+    for name, text in {"tab.yaml": "propagation:\n\tradius: 3\n", "open.yaml": "propagation: {radius: 3\n",
+                       "list.yaml": "- 1\n- 2\n"}.items():
+        cfg = tmp_path / name
+        cfg.write_text(text)
+        proc = run(["vidcorr", "propagate", "--index", data, "--checkpoint", "lab", "--config", str(cfg),
+                    "--out", str(tmp_path / "o" / name)], check=False)
+        _one_line_error(proc, str(cfg))
+        outcomes["error"] += 1
+    _report("structured files", outcomes)
+
+
+def test_cli_boundary_one_line_and_the_traceback_only_on_request(tmp_path, monkeypatch):
+    """OS errors (an output that is a file where a folder is expected, a folder given as a file) end in
+    one line naming the path; --debug and VIDCORR_DEBUG=1 show the traceback."""
+    data = index(tmp_path / "d.json", "davis", make_davis(tmp_path / "d"))
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    cases = [
+        (["vidcorr", "propagate", "--index", data, "--checkpoint", "lab", "--out", str(blocker / "out")], str(blocker)),
+        (["vidcorr", "propagate", "--index", data, "--checkpoint", str(tmp_path), "--out", str(tmp_path / "o")],
+         str(tmp_path)),
+        (["vidcorr", "evaluate", "--index", data, "--results", str(blocker), "--out", str(tmp_path / "m.csv")],
+         str(blocker)),
+    ]
+    for cmd, names in cases:
+        _one_line_error(run(cmd, check=False), names)
+    proc = run(["vidcorr", "--debug", *cases[0][0][1:]], check=False)
+    assert proc.returncode != 0 and "Traceback" in proc.stderr
+    monkeypatch.setenv("VIDCORR_DEBUG", "1")
+    assert "Traceback" in run(cases[0][0], check=False).stderr
+    _report("command-line boundary", {"error": len(cases), "traceback on request": 2})
+
+
+# --- labels people actually make (issue 30, class 1) -------------------------------------------------
+
+def _blob(rng, h: int = 96, w: int = 128) -> np.ndarray:
+    """A 0/255 mask: one random ellipse, as people draw binary masks."""
+    import cv2
+
+    m = np.zeros((h, w), np.uint8)
+    centre = (int(rng.integers(w // 4, 3 * w // 4)), int(rng.integers(h // 4, 3 * h // 4)))
+    axes = (int(rng.integers(10, w // 4)), int(rng.integers(10, h // 4)))
+    cv2.ellipse(m, centre, axes, float(rng.uniform(0, 180)), 0, 360, 255, -1)
+    return m
+
+
+def _smoothers():
+    """Ways a 0/255 mask gets smoothed edges: resized down and up with a smoothing filter."""
+    import cv2
+
+    def resized(interp, down):
+        def f(m):
+            h, w = m.shape
+            small = cv2.resize(m, (int(w * down), int(h * down)), interpolation=cv2.INTER_AREA)
+            return cv2.resize(small, (w, h), interpolation=interp)
+        return f
+    return {f"{name}x{down}": resized(i, down) for name, i in
+            (("linear", cv2.INTER_LINEAR), ("cubic", cv2.INTER_CUBIC), ("lanczos", cv2.INTER_LANCZOS4))
+            for down in (0.5, 0.75)}
+
+
+def test_smoothed_binary_masks_read_as_their_object_everywhere(tmp_path):
+    """A 0/255 mask resized with a smoothing filter is one object, in read_label (index, propagate,
+    evaluate) and read_user_mask (track) alike; a smoothed mask of several grey objects is refused."""
+    from vidcorr.datasets.masks import read_user_mask
+
+    rng = np.random.default_rng(0)
+    outcomes = {"one object": 0, "refused": 0}
+    for case in range(8):
+        truth = _blob(rng)
+        for name, smooth in _smoothers().items():
+            path = tmp_path / f"{case}-{name}.png"
+            Image.fromarray(smooth(truth)).save(path)
+            ids = read_label(path)
+            assert set(np.unique(ids).tolist()) == {0, 1}, (path, np.unique(ids))
+            inter, union = ((ids == 1) & (truth == 255)).sum(), ((ids == 1) | (truth == 255)).sum()
+            assert inter / union >= 0.95, (path, inter / union)
+            assert np.array_equal(read_user_mask(path)[0], ids)
+            outcomes["one object"] += 1
+        multi = np.where(_blob(rng) == 255, 100, truth).astype(np.uint8)  # a second object, grey level 100
+        path = tmp_path / f"{case}-multi.png"
+        Image.fromarray(next(iter(_smoothers().values()))(multi)).save(path)
+        with pytest.raises(ValueError, match=str(path)):
+            read_label(path)
+        outcomes["refused"] += 1
+    _report("smoothed grey masks", outcomes)
+
+
+def _davis(root: Path, masks: list[np.ndarray], mode: str = "P") -> Path:
+    """A DAVIS layout of one sequence `seq` of 96 x 128 frames, each object id in its own colour (a grey
+    mask: one object, where it is at least 128)."""
+    colours = {1: (230, 60, 60), 2: (60, 200, 60), 3: (60, 60, 230)}
+    for i, m in enumerate(masks):
+        ids = (m >= 128).astype(np.uint8) if mode == "L" else m
+        img = np.full((*m.shape, 3), 40, np.uint8)
+        for k, c in colours.items():
+            img[ids == k] = c
+        (root / "JPEGImages/480p/seq").mkdir(parents=True, exist_ok=True)
+        Image.fromarray(img).save(root / f"JPEGImages/480p/seq/{i:05d}.jpg", quality=95)
+        path = root / f"Annotations/480p/seq/{i:05d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_label(path, m) if mode == "P" else Image.fromarray(m).save(path)
+    (root / "ImageSets/2017").mkdir(parents=True, exist_ok=True)
+    (root / "ImageSets/2017/val.txt").write_text("seq\n")
+    return root
+
+
+def test_void_empty_and_gapped_first_masks_through_index_propagate_and_evaluate(tmp_path):
+    """DAVIS's void 255 in the first mask is not an object (the evaluator accepts the propagation's own
+    output); a first mask with no object is refused at indexing, naming it; ids with gaps (1 and 3)
+    are scored as the official evaluator does (the absent id 2 is an empty object)."""
+    rng = np.random.default_rng(1)
+    base = _blob(rng)
+    void = np.where(base == 255, 1, 0).astype(np.uint8)
+    void[:4] = 255
+    gapped = np.where(base == 255, 3, 0).astype(np.uint8)
+    gapped[:10, :10] = 1
+    smoothed = _smoothers()["linearx0.5"](base)
+    outcomes = {"scored": 0, "refused": 0}
+    for name, masks, mode in (("void", [void] * 4, "P"), ("gapped", [gapped] * 4, "P"), ("grey", [smoothed] * 4, "L")):
+        root = _davis(tmp_path / name, masks, mode)
+        data = tmp_path / f"{name}.json"
+        run(["vidcorr", "index", "--type", "davis", "--root", str(root), "--options", '{"split": "val", "year": 2017}',
+             "--out", str(data)])
+        run(["vidcorr", "propagate", "--index", str(data), "--checkpoint", "lab", "--out", str(tmp_path / f"p-{name}"),
+             "--device", "cpu"])
+        run(["vidcorr", "evaluate", "--index", str(data), "--results", str(tmp_path / f"p-{name}"),
+             "--out", str(tmp_path / f"{name}.csv")])
+        glob = (tmp_path / f"{name}.csv").read_text().splitlines()[1].split(",")
+        assert glob[0] == "global" and 0.8 <= float(glob[1]) <= 1.0, (name, glob)
+        outcomes["scored"] += 1
+    root = _davis(tmp_path / "empty", [np.zeros_like(base)] + [void] * 3)
+    proc = run(["vidcorr", "index", "--type", "davis", "--root", str(root), "--options", '{"split": "val", "year": 2017}',
+                "--out", str(tmp_path / "empty.json")], check=False)
+    _one_line_error(proc, str(root / "Annotations/480p/seq/00000.png"))
+    assert "holds no object" in proc.stderr and not (tmp_path / "empty.json").exists()
+    outcomes["refused"] += 1
+    _report("first masks", outcomes)
+
+
+def test_two_propagations_into_one_folder_leave_one_whole_output(tmp_path):
+    """Run at once, two methods' propagations into one folder leave one method's masks, all of them,
+    under that method's provenance (issue 30, class 5)."""
+    import json
+    import subprocess
+
+    from helpers import BIN
+
+    rng = np.random.default_rng(2)
+    data = tmp_path / "d.json"
+    root = _davis(tmp_path / "d", [np.where(_blob(rng) == 255, 1, 0).astype(np.uint8) for _ in range(6)])
+    run(["vidcorr", "index", "--type", "davis", "--root", str(root), "--options", '{"split": "val", "year": 2017}',
+         "--out", str(data)])
+    solo = {}
+    for method in ("lab", "copy-first"):
+        run(["vidcorr", "propagate", "--index", str(data), "--checkpoint", method, "--out", str(tmp_path / method)])
+        solo[method] = {p.name: p.read_bytes() for p in sorted((tmp_path / method / "seq").iterdir())}
+    assert solo["lab"] != solo["copy-first"]
+    outcomes = {}
+    for attempt in range(3):
+        out = tmp_path / f"shared{attempt}"
+        procs = [subprocess.Popen([str(BIN / "vidcorr"), "propagate", "--index", str(data), "--checkpoint", m,
+                                   "--out", str(out)], stderr=subprocess.PIPE, text=True) for m in solo]
+        assert all(p.wait(timeout=300) == 0 for p in procs)
+        method = json.loads((out / "provenance.json").read_text())["checkpoint"]
+        assert {p.name: p.read_bytes() for p in sorted((out / "seq").iterdir())} == solo[method]
+        assert sorted(p.name for p in tmp_path.glob(f".{out.name}*")) == []
+        outcomes[method] = outcomes.get(method, 0) + 1
+    _report("concurrent outputs", outcomes)
+
+
+def test_frames_are_read_in_name_order_and_a_misfit_frame_or_special_file_is_named(tmp_path):
+    """Issue 30, class 3 and 4: 2.jpg before 10.jpg; a frame of another size, a FIFO named like a label
+    and a split that lists a sequence twice are errors that name the file, never a hang or a traceback."""
+    import os
+
+    from vidcorr.datasets.base import sorted_images
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i in (10, 2, 1, 33):
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(folder / f"{i}.jpg")
+    assert [p.stem for p in sorted_images(folder)] == ["1", "2", "10", "33"]
+    outcomes = {"error": 0}
+    rng = np.random.default_rng(3)
+    masks = [np.where(_blob(rng) == 255, 1, 0).astype(np.uint8) for _ in range(4)]
+    odd = _davis(tmp_path / "odd", masks)
+    Image.fromarray(np.zeros((90, 128, 3), np.uint8)).save(odd / "JPEGImages/480p/seq/00002.jpg")
+    data = tmp_path / "odd.json"
+    run(["vidcorr", "index", "--type", "davis", "--root", str(odd), "--options", '{"split": "val", "year": 2017}',
+         "--out", str(data)])
+    proc = run(["vidcorr", "propagate", "--index", str(data), "--checkpoint", "lab", "--out", str(tmp_path / "p")],
+               check=False)
+    _one_line_error(proc, str(odd / "JPEGImages/480p/seq/00002.jpg"))
+    assert not (tmp_path / "p").exists()
+    outcomes["error"] += 1
+    fifo = _davis(tmp_path / "fifo", masks)
+    (fifo / "Annotations/480p/seq/00003.png").unlink()
+    os.mkfifo(fifo / "Annotations/480p/seq/00003.png")
+    twice = _davis(tmp_path / "twice", masks)
+    (twice / "ImageSets/2017/val.txt").write_text("seq\nseq\n")
+    for root, names in ((fifo, fifo / "Annotations/480p/seq/00003.png"), (twice, twice / "ImageSets/2017/val.txt")):
+        proc = subprocess_run(["vidcorr", "index", "--type", "davis", "--root", str(root), "--options",
+                               '{"split": "val", "year": 2017}', "--out", str(tmp_path / "x.json")])
+        _one_line_error(proc, str(names))
+        outcomes["error"] += 1
+    _report("frames and lists", outcomes)
+
+
+def subprocess_run(cmd: list[str], timeout: float = 120):
+    """`run` with a deadline: a reader that blocks (on a FIFO) fails the test instead of hanging it."""
+    import os
+    import subprocess
+
+    from helpers import BIN
+
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_checkpoints_of_the_wrong_structure_or_with_nan_weights_are_named(tmp_path):
+    """Issue 30, class 4: a checkpoint whose 'encoder' is not weights, whose weights do not fit its
+    config, or that holds NaN; an --init that does not fit: one error naming the file."""
+    from vidcorr.model import read_checkpoint
+    from vidcorr.model.checkpoint import encoder_config
+    from vidcorr.train.loop import _load_init
+
+    enc = ResNet18Stride4(layer4=False)
+    good = {"encoder": enc.state_dict(), "encoder_config": encoder_config(enc)}
+    nan = {k: v.clone() for k, v in good["encoder"].items()}
+    nan["conv1.weight"][0, 0, 0, 0] = float("nan")
+    cases = {"list.pt": {"encoder": [1, 2]}, "cfg.pt": {**good, "encoder_config": "resnet"},
+             "misfit.pt": {**good, "encoder_config": {**good["encoder_config"], "layer4": True}},
+             "nan.pt": {**good, "encoder": nan}}
+    data = index(tmp_path / "d.json", "davis", make_davis(tmp_path / "d"))
+    for name, state in cases.items():
+        torch.save(state, tmp_path / name)
+        proc = run(["vidcorr", "propagate", "--index", data, "--checkpoint", str(tmp_path / name), "--out",
+                    str(tmp_path / f"o-{name}")], check=False)
+        _one_line_error(proc, str(tmp_path / name))
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        read_checkpoint(tmp_path / "nan.pt")
+    save_encoder(tmp_path / "head.pt", ResNet18Stride4(head="mast"))
+    with pytest.raises(ValueError, match=f"initial checkpoint {tmp_path / 'head.pt'} does not fit"):
+        _load_init(ResNet18Stride4(), tmp_path / "head.pt")
+    proc = run(["vidcorr", "frames", "--video", "x.mp4", "--out", str(tmp_path / "f"), "--short-side", "-3"],
+               check=False)
+    _one_line_error(proc, "short_side")
+    _report("checkpoints and arguments", {"error": len(cases) + 3})
+
+
+def test_ground_truth_and_metadata_that_contradict_themselves(tmp_path):
+    """Issue 30, class 2: NaN or degenerate JHMDB joints, VIP instance tables with a category out of
+    range, a NaN score or an id twice, YouTube-VOS meta.json and annotations that disagree: each is
+    an error naming its file, never a frame of misses, a dropped instance or a vanished object."""
+    import json
+
+    import scipy.io
+
+    from helpers.layouts import make_jhmdb, make_ytvos
+    from vidcorr.datasets.vip import read_instances
+
+    outcomes = {"error": 0}
+    for name, change in (("nan", lambda p: p.__setitem__((0, 3, 1), np.nan)),
+                         ("flat", lambda p: p.__setitem__((slice(None), slice(None), 2), 5.0))):
+        root, pos = make_jhmdb(tmp_path / f"jhmdb-{name}")
+        mat = root / "joint_positions/run/clip_b/joint_positions.mat"
+        pos = pos.copy()
+        change(pos)
+        scipy.io.savemat(mat, {"pos_img": pos})
+        with pytest.raises(DatasetLayoutError, match=str(mat)):
+            open_dataset("jhmdb", root, split=1, subset="test").sequence("run/clip_b")
+        outcomes["error"] += 1
+    root, _ = make_jhmdb(tmp_path / "jhmdb-line")
+    (root / "splits/run_test_split1.txt").write_text("clip_a.avi 1\nclip_b.avi test\n")
+    with pytest.raises(DatasetLayoutError, match="line 2 is 'clip_b.avi test'"):
+        open_dataset("jhmdb", root, split=1, subset="test")
+    outcomes["error"] += 1
+    png = tmp_path / "vip/00000.png"
+    png.parent.mkdir()
+    ids = np.zeros((8, 8), np.uint8)
+    ids[:4] = 1
+    ids[4:] = 2
+    write_label(png, ids)
+    for table, what in (("1 3 0\n2 25 0\n", "category 25"), ("1 3 0\n1 4 0\n2 4 0\n", "listed twice")):
+        png.with_suffix(".txt").write_text(table)
+        with pytest.raises(DatasetLayoutError, match=what):
+            read_instances(png)
+        outcomes["error"] += 1
+    from vidcorr.datasets.vip import instance_table
+
+    png.with_suffix(".txt").write_text("1 3 nan\n2 4 0.5\n")
+    with pytest.raises(ValueError, match="score nan is not a finite number"):
+        instance_table(png.with_suffix(".txt"), float, "id category score")
+    outcomes["error"] += 1
+    for name, edit in (("absent", lambda m: m["videos"]["vid1"]["objects"].__setitem__(
+                            "3", {"category": "cow", "frames": ["00000"]})),
+                       ("unlisted", lambda m: m["videos"]["vid1"]["objects"].pop("2"))):
+        root = make_ytvos(tmp_path / f"yt-{name}")
+        meta_path = root / "valid/meta.json"
+        meta = json.loads(meta_path.read_text())
+        edit(meta)
+        meta_path.write_text(json.dumps(meta))
+        with pytest.raises(DatasetLayoutError, match="meta.json"):
+            open_dataset("ytvos", root, split="valid").sequence("vid1")
+        outcomes["error"] += 1
+    _report("contradicting ground truth", outcomes)

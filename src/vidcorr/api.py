@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .datasets.masks import read_user_mask
+from .datasets.masks import VOID, objects_in, read_user_mask, without_void
 from .device import resolve_device
 from .inference import LabFeatures, PropagationConfig, Propagator, make_features
 from .inference.track import track_ids
@@ -57,7 +57,7 @@ def load_model(checkpoint: str = "lab", device: str = "auto") -> Model:
 
 def track(frames, mask: np.ndarray, model: Model, frame: int = 0, **settings) -> np.ndarray:
     """Object ids (T, H, W) uint8 for every frame: `mask` (H, W ids, 0 background) labels frame
-    `frame`; tracked forward to the end and backward to the start. `settings`: propagation
+    `frame` (255: void, not an object); tracked forward to the end and backward to the start. `settings`: propagation
     settings (radius, topk, temperature, short_term, input_scale, ...), today's defaults otherwise.
     `frames`: an array (T, H, W, 3) or a list of such frames."""
     mask = np.asarray(mask)
@@ -66,8 +66,11 @@ def track(frames, mask: np.ndarray, model: Model, frame: int = 0, **settings) ->
     if mask.shape != tuple(frames[0].shape[:2]):
         raise ValueError(f"mask is {mask.shape[1]}x{mask.shape[0]} but the frames are "
                          f"{frames[0].shape[1]}x{frames[0].shape[0]}: give the mask at the frames' size")
+    if not objects_in(mask):
+        raise ValueError(f"mask holds no object (every pixel is background or void {VOID}): nothing to track")
+    mask = without_void(mask)  # DAVIS's void is not an object, as in `vidcorr propagate`
     propagator = Propagator(model.extractor, PropagationConfig.from_dict(settings), model.device)
     out = np.zeros((len(frames), *mask.shape), np.uint8)
-    for t, ids in track_ids(propagator, len(frames), lambda i: np.asarray(frames[i]), mask.astype(np.uint8), frame):
+    for t, ids in track_ids(propagator, len(frames), lambda i: np.asarray(frames[i]), mask, frame):
         out[t] = ids
     return out

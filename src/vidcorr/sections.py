@@ -8,19 +8,23 @@ from pathlib import Path
 
 import yaml
 
+from .structured import load_yaml
 
-def read_section(path: str | os.PathLike | None, section: str, what: str):
+
+def read_section(path: str | os.PathLike | None, section: str, what: str, kind: type = dict):
     """The `section` of the YAML file at `path`, or the whole file when it has no such key;
-    nothing ({}) when no path is given. `what` names the file in the error."""
+    nothing ({}) when no path is given. `what` names the file in the error; the section must be
+    a `kind` (a mapping of settings; a list for flow_validation's methods)."""
     if not path:
         return {}
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"{what} {p} does not exist")
-    data = yaml.safe_load(p.read_text())
+    data = load_yaml(path, what, "give the YAML file the workflow wrote, or fix its syntax")
     if data is None:
         return {}
-    return data.get(section, data) if isinstance(data, dict) else data
+    value = data.get(section, data) if isinstance(data, dict) else data
+    if not isinstance(value, kind):
+        raise ValueError(f"{what} {path} holds a {type(value).__name__} where {section} should be a "
+                         f"{'mapping of settings' if kind is dict else kind.__name__}")
+    return value
 
 
 def write_section(path: str | os.PathLike, section: str, value) -> None:
@@ -41,8 +45,8 @@ def load_config(paths: list[str | os.PathLike]) -> dict:
         if not Path(path).is_file():
             raise FileNotFoundError(f"config {path} does not exist")
         try:
-            config = deep_merge(config, yaml.safe_load(Path(path).read_text()) or {})
-        except yaml.YAMLError as e:
-            raise ValueError(f"config {path} is not valid YAML: {e}") from None
+            config = deep_merge(config, load_yaml(path, "config", "fix its syntax") or {})
+        except AttributeError:
+            raise ValueError(f"config {path} is not a mapping of config keys") from None
     check(config, "", "config")
     return config

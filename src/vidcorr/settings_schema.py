@@ -19,6 +19,8 @@ SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
 TRAINING_STAGE = "/$defs/stage"
 PROPAGATION = "/properties/propagation"
 FLOW_METHOD = "/$defs/flow_method"
+FRAMES = "/properties/frames"
+SYNTHETIC = "/properties/synthetic"
 
 
 @functools.cache
@@ -44,11 +46,13 @@ def _plain(value):
     return value
 
 
-def check(settings: dict, pointer: str, what: str) -> None:
-    """Raise ValueError naming every key of `settings` whose value the schema at `pointer` rejects."""
+def check(settings: dict, pointer: str, what: str, partial: bool = False) -> None:
+    """Raise ValueError naming every key of `settings` whose value the schema at `pointer` rejects;
+    `partial`: the keys not given take their defaults elsewhere (a command's optional flags)."""
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator({**section(pointer), "$defs": schema()["$defs"]})
+    rules = {k: v for k, v in section(pointer).items() if not (partial and k == "required")}
+    validator = Draft202012Validator({**rules, "$defs": schema()["$defs"]})
     errors = sorted(validator.iter_errors(_plain(settings)), key=lambda e: [str(p) for p in e.path])
     if errors:
         lines = [f"{what} setting {'.'.join(map(str, e.path)) or '(top level)'}: {e.message}" for e in errors]

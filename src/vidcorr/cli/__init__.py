@@ -6,6 +6,7 @@ One module per rule family; each handler parses its arguments and calls the pack
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import ablation, convert, data, evaluate, flow, frames, plan, propagate, track, train
@@ -15,18 +16,41 @@ FAMILIES = (frames, data, flow, train, propagate, evaluate, ablation, plan, trac
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vidcorr", description=__doc__)
+    p.add_argument("--debug", action="store_true",
+                   help="on an error, print the traceback too (also: environment variable VIDCORR_DEBUG=1)")
     sub = p.add_subparsers(dest="command", required=True)
     for family in FAMILIES:
         family.add_commands(sub)
     return p
 
 
+def describe(e: BaseException) -> str:
+    """One line that says what failed: an OS error with the path it names, our own errors as they
+    are (they name their file or setting), anything else with its type."""
+    if isinstance(e, OSError) and e.filename is not None:
+        paths = f"{e.filename}" + (f" -> {e.filename2}" if e.filename2 is not None else "")
+        text = f"{paths}: {e.strerror or type(e).__name__}"
+    elif isinstance(e, (ValueError, KeyError, RuntimeError, FloatingPointError, OSError)):
+        text = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
+    else:
+        text = f"{type(e).__name__}: {e}"
+    return " ".join(text.split()) or type(e).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand. Any error ends in one line on stderr and exit status 1; the traceback
+    only with --debug or VIDCORR_DEBUG=1."""
     args = build_parser().parse_args(argv)
+    debug = args.debug or os.environ.get("VIDCORR_DEBUG", "") not in ("", "0")
     try:
         return args.func(args)
-    except (FileNotFoundError, ValueError, KeyError, RuntimeError, FloatingPointError) as e:
-        print(f"vidcorr {args.command}: error: {e}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"vidcorr {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:
+        if debug:
+            raise
+        print(f"vidcorr {args.command}: error: {describe(e)}", file=sys.stderr)
         return 1
 
 

@@ -38,7 +38,7 @@ def _epe(args) -> int:
     from ..flow import FlowConfig
     from ..flow.validate import write_flow_epe
 
-    configs = [FlowConfig.from_dict(m) for m in read_section(args.config, "flow_validation", "flow settings")]
+    configs = [FlowConfig.from_dict(m) for m in read_section(args.config, "flow_validation", "flow settings", list)]
     for r in write_flow_epe(args.root, configs, args.out):
         if r["sequence"] == "all":
             print(f"{r['backend']}:{r['model']} gap {r['gap']}: EPE {r['epe']:.3f} px "

@@ -7,7 +7,10 @@ import sys
 
 def _frames(args) -> int:
     from ..frames import extract_video
+    from ..settings_schema import FRAMES, check
 
+    check({"fps": args.fps, "short_side": args.short_side, "jpeg_quality": args.jpeg_quality,
+           "skip_bad_videos": args.skip_bad}, FRAMES, "frames")  # the numbers obey the config's rules
     m = extract_video(args.video, args.out, fps=args.fps, short_side=args.short_side,
                       jpeg_quality=args.jpeg_quality, skip_bad=args.skip_bad)
     if m["status"] == "skipped":
@@ -20,7 +23,10 @@ def _frames(args) -> int:
 def _synth(args) -> int:
     from ..synthetic import generate_benchmark
 
+    from ..settings_schema import SYNTHETIC, check
+
     given = {k: v for k, v in vars(args).items() if k in SYNTH_FLAGS and v is not None}  # the rest: its defaults
+    check({k: v for k, v in given.items() if k != "jpeg_quality"}, SYNTHETIC, "synth", partial=True)
     names = generate_benchmark(args.out, **given)
     print(f"wrote {len(names)} sequences to {args.out}")
     return 0

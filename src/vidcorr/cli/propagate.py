@@ -10,6 +10,7 @@ from ..sections import read_section
 def _propagate(args) -> int:
     import torch
 
+    from ..atomic import atomic_dir
     from ..datasets.index import open_index
     from ..device import resolve_device
     from ..inference import PropagationConfig, Propagator, make_features
@@ -21,8 +22,9 @@ def _propagate(args) -> int:
     device = resolve_device(args.device)
     reader = open_index(args.index)
     propagator = Propagator(make_features(args.checkpoint, device), cfg, device)
-    names = propagate_dataset(reader, propagator, args.out)
-    write_propagation_provenance(args.out, reader, args.index, args.checkpoint, propagator, names)
+    with atomic_dir(args.out) as tmp:  # one unit: a second run into the same folder replaces it whole, never mixes in
+        names = propagate_dataset(reader, propagator, tmp)
+        write_propagation_provenance(tmp, reader, args.index, args.checkpoint, propagator, names)
     if args.zip:
         zip_submission(args.out, args.zip)
     if args.overlays:

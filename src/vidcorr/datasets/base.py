@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,8 +46,13 @@ class Sequence:
         return len(self.frames)
 
     def read_frame(self, i: int) -> np.ndarray:
-        """RGB uint8 (H, W, 3)."""
-        with Image.open(self.frames[i]) as im:
+        """RGB uint8 (H, W, 3); every frame of a sequence has frame 0's size (an error names the one that has not)."""
+        with Image.open(regular_file(self.frames[i])) as im:
+            if i and im.size != self.frame_size(0):
+                raise DatasetLayoutError("sequence", self.frames[i], f"frame is {im.size[0]}x{im.size[1]} but the "
+                                         f"sequence's first frame {self.frames[0].name} is "
+                                         f"{self.frame_size(0)[0]}x{self.frame_size(0)[1]}",
+                                         f"every frame of {self.name} must have one size")
             return np.asarray(im.convert("RGB"))
 
     def frame_size(self, i: int = 0) -> tuple[int, int]:
@@ -127,6 +133,10 @@ class DatasetReader:
         if not names:
             raise DatasetLayoutError(self.kind, source, "lists no sequence",
                                      "Add the split's sequence names (one per line) or choose another split")
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise DatasetLayoutError(self.kind, source, f"lists sequence(s) {twice[:5]} more than once",
+                                     "List each sequence once")
         return names
 
     def _require(self, path: Path, what: str, hint: str = "") -> Path:
@@ -135,16 +145,31 @@ class DatasetReader:
         return path
 
 
+def natural_key(name: str) -> list:
+    """Sort key that reads digit runs as numbers: 2.jpg before 10.jpg, frame_9 before frame_10."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+def regular_file(path: Path, kind: str = "dataset") -> Path:
+    """`path`, if it is a regular file: a FIFO or device named like an image would block its reader forever."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise DatasetLayoutError(kind, path, "is not a regular file (a FIFO, socket or device)",
+                                 "replace it with the image file, or remove it")
+    return path
+
+
 def sorted_images(folder: Path, exts: tuple[str, ...] = (".jpg", ".jpeg", ".png")) -> list[Path]:
-    """Image files of a folder in name order."""
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in exts and not p.name.startswith("."))
+    """Image files of a folder in the order a person reads their names (2.jpg before 10.jpg)."""
+    return sorted((regular_file(p) for p in folder.iterdir() if p.suffix.lower() in exts and not p.name.startswith(".")),
+                  key=lambda p: natural_key(p.name))
 
 
 def labels_by_frame(kind: str, seq: str, frames: list[Path], label_dir: Path) -> dict[int, Path]:
     """Match label PNGs to frames by file stem; a label with no frame is a layout error."""
     index = {f.stem: i for i, f in enumerate(frames)}
     labels = {}
-    for p in sorted(label_dir.glob("*.png")):
+    for p in sorted(label_dir.glob("*.png"), key=lambda p: natural_key(p.name)):
+        regular_file(p, kind)
         if p.stem not in index:
             raise DatasetLayoutError(kind, p, f"label has no matching frame in sequence {seq}", "Remove it or add the frame")
         labels[index[p.stem]] = p

@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
 
 from .base import DatasetLayoutError, DatasetReader, Sequence, labels_by_frame, sorted_images
-from .masks import read_label
+from .masks import VOID, objects_in, read_label
 
 
 class DavisReader(DatasetReader):
@@ -48,5 +47,9 @@ class DavisReader(DatasetReader):
         labels = labels_by_frame(self.kind, name, frames, label_dir)
         if 0 not in labels:
             raise DatasetLayoutError(self.kind, label_dir / f"{frames[0].stem}.png", "first-frame annotation missing")
-        ids = np.unique(read_label(labels[0]))
-        return Sequence(name, frames, labels, first_frame={int(i): 0 for i in ids if i != 0})
+        objects = objects_in(read_label(labels[0]))
+        if not objects:
+            raise DatasetLayoutError(self.kind, labels[0], "the first-frame annotation holds no object (only background "
+                                     f"or void {VOID}): nothing to propagate or score",
+                                     "fix the mask, or leave the sequence out of the list")
+        return Sequence(name, frames, labels, first_frame={i: 0 for i in objects})

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 from ..frames.extract import MANIFEST
+from ..structured import load_json
 from .base import DatasetLayoutError, DatasetReader, Sequence, sorted_images
 
 
@@ -17,7 +17,9 @@ class FrameFolderReader(DatasetReader):
         self.manifests = {}
         for d in sorted(p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")):
             m = self._require(d / MANIFEST, "manifest.json", "Re-run the frames stage for this video")
-            self.manifests[d.name] = json.loads(m.read_text())
+            self.manifests[d.name] = load_json(m, "frames manifest", "re-run the frames stage for this video")
+            if not isinstance(self.manifests[d.name], dict) or "status" not in self.manifests[d.name]:
+                raise DatasetLayoutError(self.kind, m, "not a frames manifest (no 'status'); re-run the frames stage")
         self._names = [n for n, m in self.manifests.items() if m["status"] == "ok"]
 
     def skipped(self) -> list[dict]:

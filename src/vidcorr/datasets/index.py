@@ -7,12 +7,12 @@ resolution) and lists each sequence with its frame and label counts, checked onc
 from __future__ import annotations
 
 import csv
-import json
 import os
 from pathlib import Path
 
 from ..atomic import atomic_file, write_json
 from ..provenance import record
+from ..structured import load_json
 from . import open_dataset
 from .base import DatasetReader
 
@@ -50,11 +50,18 @@ def write_index(kind: str, root: str | os.PathLike, options: dict, out: str | os
     return index
 
 
+INDEX_KEYS = ("type", "root", "sequences")  # what every index holds (build_index)
+
+
 def read_index(path: str | os.PathLike) -> dict:
+    """An index as build_index wrote it; a missing, truncated or foreign file is an error naming it."""
     p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"dataset index {p} does not exist; run `vidcorr index` for the dataset first")
-    return json.loads(p.read_text())
+    index = load_json(p, "dataset index", "run `vidcorr index` for the dataset (results/index/<dataset>.json)")
+    missing = [k for k in INDEX_KEYS if not isinstance(index, dict) or k not in index]
+    if missing:
+        raise ValueError(f"dataset index {p} lacks {missing}; it is not a vidcorr dataset index: "
+                         "run `vidcorr index` for the dataset")
+    return index
 
 
 def open_index(path: str | os.PathLike) -> DatasetReader:

@@ -33,8 +33,11 @@ class JHMDBReader(DatasetReader):
         want = {"train": "1", "test": "2"}[subset]
         for f in files:
             action = f.name[: -len(f"_test_split{split}.txt")]
-            for line in f.read_text().splitlines():
+            for n, line in enumerate(f.read_text().splitlines(), start=1):
                 parts = line.split()
+                if parts and (len(parts) != 2 or parts[1] not in ("1", "2")):
+                    raise DatasetLayoutError(self.kind, f, f"line {n} is {line!r}, not '<video>.avi 1|2' "
+                                             "(1: train, 2: test)", "fix the line or remove it")
                 if len(parts) == 2 and parts[1] == want:
                     self._names.append(f"{action}/{os.path.splitext(parts[0])[0]}")
         self._require_names(self._names, split_dir / f"*_test_split{split}.txt ({subset} videos)")
@@ -53,4 +56,16 @@ class JHMDBReader(DatasetReader):
             raise DatasetLayoutError(
                 self.kind, mat_path, f"pos_img covers {pos.shape[2]} frames but {folder} holds {len(frames)}"
             )
-        return Sequence(name, frames, keypoints=pos.transpose(2, 1, 0) - 1.0)
+        keypoints = pos.transpose(2, 1, 0) - 1.0
+        bad = np.argwhere(~np.isfinite(keypoints).all(axis=2))
+        if bad.size:
+            t, j = bad[0]
+            raise DatasetLayoutError(self.kind, mat_path, f"pos_img holds NaN or infinity ({len(bad)} joint(s); first: "
+                                     f"frame {t}, joint {j}); PCK is defined on finite joints",
+                                     "fix the annotation or leave the sequence out of the split")
+        flat = np.flatnonzero((keypoints.max(axis=1) - keypoints.min(axis=1) == 0).all(axis=1))
+        if flat.size:
+            raise DatasetLayoutError(self.kind, mat_path, f"frame {flat[0]}: every joint is at one point, so the "
+                                     "person's size (PCK's normaliser, 0.6 x the joints' box diagonal) is 0",
+                                     "fix the annotation or leave the sequence out of the split")
+        return Sequence(name, frames, keypoints=keypoints)

@@ -36,23 +36,31 @@ def _davis_ids() -> dict[int, int]:
     return {int(k): i for i, k in reversed(list(enumerate(_colour_keys(davis_palette()))))}
 
 
-def _grey_to_ids(a: np.ndarray) -> np.ndarray:
-    """0/255 binary masks (DAVIS-2016) become 0/1; any other grey map already holds ids."""
-    values = np.unique(a)
-    if values.size <= 2 and set(values.tolist()) <= {0, 255}:
-        return (a == 255).astype(np.uint8)
-    return a.astype(np.uint8)
+VOID = 255  # DAVIS's void label: not an object; the metric ignores its pixels
+
+
+def objects_in(ids: np.ndarray) -> list[int]:
+    """The object ids of a label map: every id but the background 0 and VOID."""
+    return [int(i) for i in np.unique(ids) if i not in (0, VOID)]
+
+
+def without_void(ids: np.ndarray) -> np.ndarray:
+    """The labels a propagation starts from: VOID pixels are background (never propagated as an object)."""
+    return np.where(ids == VOID, 0, ids).astype(np.uint8)
 
 
 def read_label(path: str | os.PathLike) -> np.ndarray:
-    """Read a label PNG into an (H, W) uint8 id map, whatever its mode."""
+    """Read a label PNG into an (H, W) uint8 id map, whatever its mode. Indexed and RGB maps are read as
+    they are (255: VOID); grey maps by grey_ids' rule, the same as for a user's mask."""
     path = Path(path)
+    if path.exists() and not path.is_file():
+        raise ValueError(f"{path}: not a regular file (a folder, FIFO or device); give the label PNG")
     try:
         data = path.read_bytes()
         fast = decode_png_ids(data)
         if fast is not None:
             mode, ids = fast
-            return ids if mode == "P" else _grey_to_ids(ids)
+            return ids if mode == "P" else grey_ids(path, ids, MAX_GREY_ID)
         with Image.open(io.BytesIO(data)) as im:  # PIL's decoder skips IDAT checksums: a flipped byte would read as labels
             if im.format == "PNG":
                 im.verify()
@@ -66,12 +74,12 @@ def read_label(path: str | os.PathLike) -> np.ndarray:
     if mode == "1":
         return np.asarray(im, dtype=np.uint8)
     if mode in ("L", "LA"):
-        return _grey_to_ids(np.asarray(im.getchannel(0)))
+        return grey_ids(path, np.asarray(im.getchannel(0)), MAX_GREY_ID)
     if mode in ("I", "I;16"):
         a = np.asarray(im)
         if a.max(initial=0) > 255:
             raise ValueError(f"{path}: label ids above 255 are not supported")
-        return _grey_to_ids(a.astype(np.uint8))
+        return grey_ids(path, a.astype(np.uint8), MAX_GREY_ID)
     if mode in ("RGB", "RGBA"):
         rgb = np.asarray(im.convert("RGB"))
         key = _colour_keys(rgb)
@@ -94,7 +102,8 @@ def write_label(path: str | os.PathLike, ids: np.ndarray, palette: np.ndarray | 
 
 
 MAX_OBJECTS = 32  # a user's mask with more distinct colours or grey levels is refused (smoothed edges)
-BINARY_SHARE = 0.98  # a grey mask whose 0 and 255 cover this share of pixels is a smoothed binary mask
+MAX_GREY_ID = 64  # a grey label map (ground truth, predictions) holds ids up to this, and VOID
+BINARY_SHARE = 0.9  # a grey mask whose 0 and 255 cover this share of pixels (and the rest thin fringes) is a smoothed binary mask
 
 
 def _interior(ids: np.ndarray, value: int) -> bool:
@@ -117,13 +126,38 @@ def _check_clean(path: Path, ids: np.ndarray, what: str, values: list) -> None:
                          "such a thin object is real, as an indexed PNG, which is read as it is)")
 
 
+def grey_ids(path: Path, grey: np.ndarray, max_id: int) -> np.ndarray:
+    """A grey label map's ids, by one rule for ground truth, predictions and users' masks:
+    - only 0 and 255: a binary mask (DAVIS-2016's), 0 and 1;
+    - 0 and 255 on at least 90 % of the pixels and every other level only a thin fringe: a binary
+      mask whose edges were smoothed by resizing, thresholded at 128;
+    - else the levels are the ids (255 stays VOID) when none is above `max_id`; a level above it is
+      an error that names the file (benchmark ids are small: levels like 37 or 200 are the edges of
+      a smoothed mask, not objects)."""
+    values = np.unique(grey)
+    if set(values.tolist()) <= {0, 255}:
+        return (grey == 255).astype(np.uint8)
+    levels = [int(v) for v in values if v]
+    between = [i for i, v in enumerate(levels, 1) if v != 255]
+    if 255 in levels and np.isin(grey, (0, 255)).mean() >= BINARY_SHARE:
+        ranks = np.searchsorted(np.array([0, *levels]), grey).astype(np.uint8)
+        if not any(_interior(ranks, i) for i in between):
+            return (grey >= 128).astype(np.uint8)
+    beyond = [v for v in levels if max_id < v != VOID]
+    if beyond:
+        raise ValueError(f"{path}: grey levels {beyond[:5]}{' ...' if len(beyond) > 5 else ''} ({len(levels)} levels in "
+                         f"all) are not object ids (1 .. {max_id}, and {VOID} for void): the edges of a mask smoothed "
+                         "by resizing or antialiasing? Save it with nearest-neighbour resizing, or as an indexed PNG")
+    return grey.astype(np.uint8)
+
+
 def read_user_mask(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """A mask as people make it, as (H, W) object ids and the (256, 3) palette to draw results with.
 
     - Indexed PNG: its indices and its palette, read as they are; 255 (DAVIS's void) and a
       transparent index are background.
     - Grey (0/255, or small ids): 0 is the background, each other level an object (ids in
-      increasing level). A binary mask with smoothed edges (0 and 255 cover at least 98 % of the
+      increasing level). A binary mask with smoothed edges (0 and 255 cover at least 90 % of the
       pixels, and every other level is a thin fringe) is thresholded at 128.
     - RGB(A): black is the background, each other colour an object; with only DAVIS palette
       colours, their DAVIS ids, else ids by decreasing area and the mask's colours as the palette.
@@ -156,12 +190,9 @@ def read_user_mask(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
         grey = (data[..., 0] if data.ndim == 3 else data * 255 if mode == "1" else data).astype(np.uint8)
         if mode == "LA":
             grey = np.where(data[..., 1] == 0, 0, grey).astype(np.uint8)
+        grey = grey_ids(path, grey, 255)  # a binary mask, smoothed or not, becomes 0/1
         values = [int(v) for v in np.unique(grey) if v]
         ids = np.searchsorted(np.array([0, *values]), grey).astype(np.uint8)
-        between = [i for i, v in enumerate(values, 1) if v != 255]
-        if 255 in values and between and np.isin(grey, (0, 255)).mean() >= BINARY_SHARE and \
-                not any(_interior(ids, i) for i in between):
-            return (grey >= 128).astype(np.uint8), pal  # a binary mask's smoothed edges
         _check_clean(path, ids, "grey level", values)
         return ids, pal
     if mode in ("RGB", "RGBA"):

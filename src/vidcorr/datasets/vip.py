@@ -22,15 +22,24 @@ NUM_CLASSES = 20
 
 def instance_table(txt: Path, third: type, header: str) -> dict[int, tuple[int, int | float]]:
     """Lines `id category <third>` of a part-instance table (the third column: the person in the
-    ground truth, the score in a prediction) -> id -> (category, third); ValueError names the line."""
+    ground truth, the score in a prediction) -> id -> (category, third); ValueError names the line.
+    A category outside the parts (1 .. NUM_CLASSES - 1), a score that is not a finite number, or an
+    id listed twice is an error: AP would drop or double count it without a word."""
     table = {}
     for n, line in enumerate(txt.read_text().splitlines(), start=1):
         if line.strip():
             try:
                 iid, category, value = line.split()[:3]
-                table[int(iid)] = (int(category), third(value))
+                iid, category, value = int(iid), int(category), third(value)
             except ValueError:
                 raise ValueError(f"line {n} is {line!r}, not '{header}'") from None
+            if not 0 < category < NUM_CLASSES:
+                raise ValueError(f"line {n} ({line.strip()!r}): category {category} is not a VIP part (1 .. {NUM_CLASSES - 1})")
+            if not np.isfinite(value):
+                raise ValueError(f"line {n} ({line.strip()!r}): {header.split()[-1]} {value} is not a finite number")
+            if iid in table:
+                raise ValueError(f"line {n} ({line.strip()!r}): instance id {iid} is listed twice")
+            table[iid] = (category, value)
     return table
 
 

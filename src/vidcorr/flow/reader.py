@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..structured import load_json
 from .store import FlowFile
 
 
@@ -62,9 +62,10 @@ class FlowReader:
 
     def __init__(self, index: str | os.PathLike):
         self.index_path = Path(index)
-        if not self.index_path.is_file():
-            raise FileNotFoundError(f"flow index {self.index_path} does not exist; run the flow stage for the dataset")
-        self.index = json.loads(self.index_path.read_text())
+        self.index = load_json(self.index_path, "flow index", "run the flow stage for the dataset")
+        if not isinstance(self.index, dict) or not isinstance(self.index.get("files"), dict):
+            raise ValueError(f"flow index {self.index_path} lists no 'files'; it is not a flow index: "
+                             "run the flow stage for the dataset")
         self.files = {v: self.index_path.parent / p for v, p in self.index["files"].items()}
         self._open: dict[str, FlowFile] = {}
 

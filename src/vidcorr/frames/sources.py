@@ -4,22 +4,17 @@ decodes, display rotation honoured) or a folder of images in the order a person 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from ..datasets.base import natural_key
 from .decode import VIDEO_EXTENSIONS, decode_video, probe_video
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 DEFAULT_FPS = 24.0  # a folder of images has no frame rate: its overlay plays at this one unless given
-
-
-def natural_key(name: str) -> list:
-    """Sort key that reads digit runs as numbers: 2.jpg before 10.jpg, frame_9 before frame_10."""
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
 @dataclass

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from ..atomic import atomic_dir, atomic_file, write_json
 from ..datasets.base import DatasetReader, Sequence
-from ..datasets.masks import write_label
+from ..datasets.masks import without_void, write_label
 from ..datasets.vip import read_instances, write_instances
 from ..model.encoder import STRIDE
 from ..provenance import record, sha256_file
@@ -41,7 +41,7 @@ def _class_count(seq: Sequence, num_classes: int | None) -> int:
 def propagate_masks(seq: Sequence, propagator: Propagator, out_dir: Path, num_classes: int | None = None) -> None:
     """Propagate frame-0 ids (and any later-given objects) through `seq`; write one PNG per frame."""
     c = _class_count(seq, num_classes)
-    first_ids = seq.read_label(0)
+    first_ids = without_void(seq.read_label(0))
     given = {}
     for t in sorted({t for t in seq.first_frame.values() if t > 0}):
         new_objects = [o for o, first in seq.first_frame.items() if first == t]

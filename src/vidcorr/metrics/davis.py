@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets.base import DatasetLayoutError, DatasetReader
-from ..datasets.masks import read_label
+from ..datasets.masks import VOID, read_label
 from .tables import sibling, write_csv
 from .davis_measures import boundary_f, boundary_radius, crop_box, region_j, statistics
 
@@ -50,7 +50,10 @@ class DavisScores:
 def evaluate_sequence(name: str, gt_paths: list[Path], pred_dir: Path) -> SequenceScores:
     """Score one sequence's predictions (<pred_dir>/<frame>.png) against its annotations."""
     first = read_label(gt_paths[0])
-    n_obj = int(first[first != 255].max(initial=0))  # 255 marks void pixels
+    n_obj = int(first[first != VOID].max(initial=0))
+    if n_obj == 0:
+        raise DatasetLayoutError("DAVIS", gt_paths[0], f"the first-frame annotation holds no object (only background or "
+                                 f"void {VOID}): the sequence has nothing to score", "fix the mask, or leave the sequence out")
     radius = boundary_radius(first.shape)
     evaluated = gt_paths[1:-1]
     preds = []

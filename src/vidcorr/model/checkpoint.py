@@ -77,6 +77,16 @@ def read_checkpoint(path: str | os.PathLike) -> dict:
                          "train it again or copy it again") from e
     if not isinstance(state, dict) or "encoder" not in state:
         raise ValueError(f"checkpoint {path} holds no 'encoder' state; it is not a vidcorr checkpoint")
+    weights, cfg = state["encoder"], state.get("encoder_config", {})
+    if not isinstance(weights, dict) or not all(isinstance(v, torch.Tensor) for v in weights.values()) \
+            or not isinstance(cfg, dict):
+        raise ValueError(f"checkpoint {path}: its 'encoder' is not a dict of tensors (or its 'encoder_config' not a "
+                         "dict); it is not a vidcorr checkpoint: train it again, or convert a released file with "
+                         "`vidcorr convert-checkpoint`")
+    bad = [k for k, v in weights.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise ValueError(f"checkpoint {path}: {len(bad)} weight tensor(s) hold NaN or infinity (e.g. {bad[:3]}); "
+                         "the training diverged or the file is damaged: train it again")
     return state
 
 
@@ -86,6 +96,6 @@ def load_encoder(path: str | os.PathLike, device: str | torch.device = "cpu") ->
     try:
         encoder = build_encoder(state.get("encoder_config", {}))
         encoder.load_state_dict(state["encoder"])
-    except (ValueError, RuntimeError) as e:
-        raise ValueError(f"checkpoint {path}: {e}") from e
+    except (ValueError, RuntimeError, TypeError, KeyError) as e:
+        raise ValueError(f"checkpoint {path}: its weights do not fit its encoder_config ({' '.join(str(e).split())[:300]})") from e
     return encoder.to(device).eval()

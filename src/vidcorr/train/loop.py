@@ -84,10 +84,14 @@ def _load_init(model: torch.nn.Module, path: Path) -> None:
         raise ValueError(f"initial checkpoint {path} was trained on Lab a/b divided by {scale:g}, this stage divides "
                          f"by {model.ab_scale:g}: give the stage ab_scale: {scale:g}")
     state = saved["encoder"]
-    missing, unexpected = model.load_state_dict(state, strict=False)
+    try:
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except RuntimeError as e:  # a tensor of another shape
+        raise ValueError(f"initial checkpoint {path} does not fit the encoder of this stage "
+                         f"({' '.join(str(e).split())[:300]})") from e
     bad = [k for k in missing if not k.startswith("position.")] + [k for k in unexpected if not k.startswith("position.")]
     if bad:
-        raise ValueError(f"initial checkpoint {path} does not fit the encoder: {bad[:5]}")
+        raise ValueError(f"initial checkpoint {path} does not fit the encoder of this stage: {bad[:5]}")
 
 
 def _rng_state() -> dict:
