@@ -589,3 +589,40 @@ def test_ground_truth_and_metadata_that_contradict_themselves(tmp_path):
             open_dataset("ytvos", root, split="valid").sequence("vid1")
         outcomes["error"] += 1
     _report("contradicting ground truth", outcomes)
+
+
+def test_vip_list_lines_that_name_absent_frames_or_are_not_understood(tmp_path):
+    from helpers.layouts import make_vip
+
+    outcomes = {"error": 0}
+    for n, (content, what) in enumerate((("videos2/000000000000\nvideos2/000000000009\n", "line 2 names frame"),
+                                         ("videos2/a/b\n", "line 1 is 'videos2/a/b'"),
+                                         ("videos1\nvideos1\n", "more than once"))):
+        vip, _ = make_vip(tmp_path / f"vip{n}")
+        (vip / "lists/val_id.txt").write_text(content)
+        with pytest.raises(DatasetLayoutError, match=what):
+            open_dataset("vip", vip)
+        outcomes["error"] += 1
+    _report("VIP lists", outcomes)
+
+
+def test_a_flow_file_of_another_length_than_its_video_is_named(tmp_path):
+    """Issue 30, class 4: flow for 4 frames used with a video of 6 would pair frames with the wrong motion."""
+    import json
+
+    from vidcorr.flow import FlowReader
+    from vidcorr.train.data import PairDataset, Video
+
+    frames = []
+    for i in range(6):
+        frames.append(tmp_path / f"v/{i:05d}.jpg")
+        frames[-1].parent.mkdir(exist_ok=True)
+        Image.fromarray(np.zeros((12, 16, 3), np.uint8)).save(frames[-1])
+    with write_flow_file(tmp_path / "flow/videos/v.h5", num_frames=4, height=12, width=16, gaps=[1]) as w:
+        for t in range(3):
+            w.write(1, t, np.zeros((2, 12, 16), np.float32))
+    (tmp_path / "flow/index.json").write_text(json.dumps({"files": {"v": "videos/v.h5"}}))
+    with pytest.raises(ValueError, match=r"flow file .*v.h5 covers 4 frames but video v has 6"):
+        PairDataset([Video("d", "v", frames)], crop=16, max_gap=2, length=4, seed=0,
+                    flow={"d": FlowReader(tmp_path / "flow/index.json")})
+    _report("flow against frames", {"error": 1})

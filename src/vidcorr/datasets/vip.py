@@ -83,12 +83,24 @@ class VIPReader(DatasetReader):
         self.instances = instances if instances.is_dir() else None
         split_file = self._require(self.root / "lists" / f"{split}_id.txt", "split list")
         names: dict[str, None] = {}
-        for line in split_file.read_text().splitlines():
-            if line.strip():
-                names.setdefault(line.strip().split("/")[0], None)
+        seen: set[str] = set()
+        for n, line in enumerate(split_file.read_text().splitlines(), start=1):
+            parts = line.strip().split("/")
+            if not line.strip():
+                continue
+            if line.strip() in seen:
+                raise DatasetLayoutError(self.kind, split_file, f"line {n} lists {line.strip()!r} more than once",
+                                         "list each video or frame once")
+            seen.add(line.strip())
+            if len(parts) > 2 or not all(parts):
+                raise DatasetLayoutError(self.kind, split_file, f"line {n} is {line!r}, not '<video>' or '<video>/<frame>'",
+                                         "fix the line or remove it")
+            self._require(self.images / parts[0], f"frames of video {parts[0]} listed in {split_file.name}")
+            if len(parts) == 2 and not any((self.images / parts[0] / f"{parts[1]}{e}").is_file() for e in (".jpg", ".png")):
+                raise DatasetLayoutError(self.kind, split_file, f"line {n} names frame {line.strip()!r}, which "
+                                         f"{self.images / parts[0]} does not hold", "fix the line or add the frame")
+            names.setdefault(parts[0], None)
         self._names = self._require_names(list(names), split_file)
-        for name in self._names:
-            self._require(self.images / name, f"frames of video {name} listed in {split_file.name}")
 
     def sequence(self, name: str) -> Sequence:
         frames = sorted_images(self.images / name)

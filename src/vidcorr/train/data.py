@@ -69,6 +69,12 @@ class PairDataset(torch.utils.data.Dataset):
             missing = sorted({v.dataset for v in videos} - set(flow))
             if missing:
                 raise ValueError(f"no flow index for dataset(s) {missing}; run the flow stage for them")
+            for v in videos:  # a flow file of another video's length would pair frames with the wrong motion
+                reader = flow[v.dataset]
+                n = int(reader.file(v.name).attrs.get("num_frames", -1))
+                if n != len(v.frames):
+                    raise ValueError(f"flow file {reader.files[v.name]} covers {n} frames but video {v.name} has "
+                                     f"{len(v.frames)}: run the flow stage for dataset {v.dataset} again")
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
