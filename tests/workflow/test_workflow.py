@@ -275,7 +275,10 @@ def test_a_stage_on_two_processes_trains_through_torchrun_like_one(tmp_path):
     ref = [float(r["loss"]) for r in csv.DictReader(open(tmp_path / "one/log.csv"))]
     assert len(two) == len(ref) == 4
     assert abs(two[0] - ref[0]) <= 1e-5 * ref[0], (two, ref)  # the same weights and batch: float32 sums' order only
-    assert all(abs(a - b) <= 1e-3 * b for a, b in zip(two, ref)), (two, ref)  # after 3 Adam steps on averaged gradients
+    # after 3 Adam steps on averaged gradients the float32 order differences grow: 1.5e-3 measured on an
+    # AVX2-only CPU (2026-12-05), under 1e-3 where oneDNN has AVX512 kernels; a rank that trained on its
+    # own half, unaveraged, differs by more than 1e-2 after one step
+    assert all(abs(a - b) <= 5e-3 * b for a, b in zip(two, ref)), (two, ref)
 
 
 def test_the_zoo_scores_each_format_twice_and_lists_the_files_it_lacks(tmp_path):

@@ -76,12 +76,14 @@ class _SumOverRanks(torch.autograd.Function):
 class GlobalBatchNorm(nn.BatchNorm2d):
     """BatchNorm2d whose training statistics are the global batch's: each process's per-channel
     sums are all-reduced (differentiably, so the gradient also sees the other ranks' samples),
-    as SyncBatchNorm does on CUDA. The statistics are computed in float32 whatever the autocast."""
+    as SyncBatchNorm does on CUDA. The statistics are computed in float32 at least, whatever the
+    autocast (a float64 model keeps float64)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training and self.track_running_stats:  # inference: the running statistics
             return super().forward(x)
-        dtype, x = x.dtype, x.float()
+        dtype = x.dtype
+        x = x.to(torch.promote_types(dtype, torch.float32))
         c = x.shape[1]
         count = torch.full((1,), x.numel() // c, dtype=x.dtype, device=x.device)
         stats = _SumOverRanks.apply(torch.cat([x.sum((0, 2, 3)), count]))
