@@ -626,3 +626,32 @@ def test_a_flow_file_of_another_length_than_its_video_is_named(tmp_path):
         PairDataset([Video("d", "v", frames)], crop=16, max_gap=2, length=4, seed=0,
                     flow={"d": FlowReader(tmp_path / "flow/index.json")})
     _report("flow against frames", {"error": 1})
+
+
+def test_damaged_keypoint_predictions_are_named(tmp_path):
+    """Issue 30, class 4: a truncated or flipped keypoints.npy is an error naming it (or, where the
+    damage leaves a valid array, the same scores)."""
+    from helpers.layouts import make_jhmdb
+    from vidcorr.metrics.jhmdb import evaluate_jhmdb
+
+    root, pos = make_jhmdb(tmp_path / "jhmdb")
+    reader = open_dataset("jhmdb", root, split=1, subset="test")
+    pred_dir = tmp_path / "pred/run/clip_b"
+    pred_dir.mkdir(parents=True)
+    clean = pos.transpose(2, 1, 0) - 1.0 + 0.5
+    np.save(pred_dir / "keypoints.npy", clean)
+    data = (pred_dir / "keypoints.npy").read_bytes()
+    expected = evaluate_jhmdb(reader, tmp_path / "pred").pck(0.1)
+    outcomes = {"error": 0, "same": 0}
+    for label, bad in _damaged(data, 5):
+        (pred_dir / "keypoints.npy").write_bytes(bad)
+        try:
+            got = evaluate_jhmdb(reader, tmp_path / "pred").pck(0.1)
+        except ValueError as e:
+            assert str(pred_dir / "keypoints.npy") in str(e), f"{label}: {e}"
+            outcomes["error"] += 1
+            continue
+        assert np.isfinite(got), label
+        key = "same" if got == expected else "another valid array (a flipped data byte: .npy has no checksum)"
+        outcomes[key] = outcomes.get(key, 0) + 1
+    _report("keypoint predictions", outcomes)

@@ -44,7 +44,13 @@ def evaluate_jhmdb(reader: DatasetReader, results: str | os.PathLike) -> JHMDBSc
         path = results / seq.name / "keypoints.npy"
         if not path.is_file():
             raise PredictionError(f"sequence {seq.name}: prediction {path} is missing")
-        pred = np.load(path)
+        try:
+            pred = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as e:
+            raise PredictionError(f"sequence {seq.name}: prediction {path} is damaged or not a NumPy array "
+                                  f"({' '.join(str(e).split())[:200]}); propagate the dataset again") from e
+        if not isinstance(pred, np.ndarray) or pred.dtype.kind != "f":
+            raise PredictionError(f"sequence {seq.name}: prediction {path} holds no float keypoints; propagate again")
         if pred.shape != seq.keypoints.shape:
             raise PredictionError(f"sequence {seq.name}: prediction {path} has shape {pred.shape}, "
                                   f"ground truth {seq.keypoints.shape} (frames, joints, xy)")
