@@ -62,7 +62,9 @@ def test_rgb_mask_with_unknown_colour_is_refused(tmp_path):
 
 
 def test_mask_frame_size_mismatch_names_both_files(tmp_path):
-    small = Image.fromarray(np.zeros((6, 8), np.uint8), "L")
+    ids = np.zeros((6, 8), np.uint8)
+    ids[2:4, 2:5] = 1  # one object: a first mask with none is refused (docs/bad-input.md)
+    small = Image.fromarray(ids, "L")
     seq = open_dataset("davis", make_davis(tmp_path / "d", [small])).sequence("seq")
     with pytest.raises(ValueError, match=r"00000\.png is 8x6 but frame .*00000\.jpg is 16x12"):
         seq.read_label(0)

@@ -50,7 +50,7 @@ def write_index(kind: str, root: str | os.PathLike, options: dict, out: str | os
     return index
 
 
-INDEX_KEYS = ("type", "root", "sequences")  # what every index holds (build_index)
+INDEX_KEYS = ("type", "root")  # what opening an index needs (build_index writes more)
 
 
 def read_index(path: str | os.PathLike) -> dict:
