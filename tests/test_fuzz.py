@@ -542,6 +542,7 @@ def test_ground_truth_and_metadata_that_contradict_themselves(tmp_path):
     import scipy.io
 
     from helpers.layouts import make_jhmdb, make_ytvos
+    from vidcorr.datasets.index import build_index
     from vidcorr.datasets.vip import read_instances
 
     outcomes = {"error": 0}
@@ -586,7 +587,7 @@ def test_ground_truth_and_metadata_that_contradict_themselves(tmp_path):
         edit(meta)
         meta_path.write_text(json.dumps(meta))
         with pytest.raises(DatasetLayoutError, match="meta.json"):
-            open_dataset("ytvos", root, split="valid").sequence("vid1")
+            build_index("ytvos", root, {"split": "valid"})
         outcomes["error"] += 1
     _report("contradicting ground truth", outcomes)
 

@@ -4,7 +4,6 @@ as `vidcorr settings` writes it, or the section's keys at top level."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import yaml
 
@@ -42,11 +41,9 @@ def load_config(paths: list[str | os.PathLike]) -> dict:
 
     config: dict = {}
     for path in paths:
-        if not Path(path).is_file():
-            raise FileNotFoundError(f"config {path} does not exist")
-        try:
-            config = deep_merge(config, load_yaml(path, "config", "fix its syntax") or {})
-        except AttributeError:
-            raise ValueError(f"config {path} is not a mapping of config keys") from None
+        data = load_yaml(path, "config", "give an existing YAML config, or fix its syntax") or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"config {path} holds a {type(data).__name__}, not a mapping of config keys")
+        config = deep_merge(config, data)
     check(config, "", "config")
     return config

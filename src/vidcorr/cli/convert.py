@@ -4,12 +4,11 @@ from __future__ import annotations
 
 
 def _convert(args) -> int:
-    from ..convert import FORMATS, convert_checkpoint
+    from ..convert import convert_checkpoint
 
     source = convert_checkpoint(args.format, args.input, args.output)
-    module = FORMATS[args.format]
     print(f"{args.output}: {args.format} checkpoint {args.input} (sha256 {source['sha256'][:12]}), "
-          f"own protocol: propagation preset {module.PRESET!r}")
+          f"own protocol: propagation preset {source['protocol']!r}")
     return 0
 
 

@@ -21,9 +21,8 @@ def _frames(args) -> int:
 
 
 def _synth(args) -> int:
-    from ..synthetic import generate_benchmark
-
     from ..settings_schema import SYNTHETIC, check
+    from ..synthetic import generate_benchmark
 
     given = {k: v for k, v in vars(args).items() if k in SYNTH_FLAGS and v is not None}  # the rest: its defaults
     check({k: v for k, v in given.items() if k != "jpeg_quality"}, SYNTHETIC, "synth", partial=True)

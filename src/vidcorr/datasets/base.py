@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -48,12 +49,17 @@ class Sequence:
     def read_frame(self, i: int) -> np.ndarray:
         """RGB uint8 (H, W, 3); every frame of a sequence has frame 0's size (an error names the one that has not)."""
         with Image.open(regular_file(self.frames[i])) as im:
-            if i and im.size != self.frame_size(0):
+            if i and im.size != self.first_size:
+                w, h = self.first_size
                 raise DatasetLayoutError("sequence", self.frames[i], f"frame is {im.size[0]}x{im.size[1]} but the "
-                                         f"sequence's first frame {self.frames[0].name} is "
-                                         f"{self.frame_size(0)[0]}x{self.frame_size(0)[1]}",
+                                         f"sequence's first frame {self.frames[0].name} is {w}x{h}",
                                          f"every frame of {self.name} must have one size")
             return np.asarray(im.convert("RGB"))
+
+    @functools.cached_property
+    def first_size(self) -> tuple[int, int]:
+        """Frame 0's (width, height), read once: every other frame is checked against it."""
+        return self.frame_size(0)
 
     def frame_size(self, i: int = 0) -> tuple[int, int]:
         """(width, height) from the image header."""
@@ -105,6 +111,10 @@ class DatasetReader:
 
     def sequence(self, name: str) -> Sequence:
         raise NotImplementedError
+
+    def check(self, seq: Sequence) -> None:
+        """Checks that read more than a sequence needs to be used (all its labels, say): run once, when
+        its index is written (datasets/index.py), not at every read by training or propagation."""
 
     def skipped(self) -> list[dict]:
         """Sources left out as unreadable (video, source, reason); only decoded videos have any."""

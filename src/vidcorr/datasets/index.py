@@ -18,10 +18,12 @@ from .base import DatasetReader
 
 
 def build_index(kind: str, root: str | os.PathLike, options: dict) -> tuple[dict, DatasetReader]:
-    """Open the dataset, read every sequence (which validates its layout) and describe it."""
+    """Open the dataset, read every sequence (which validates its layout), check it (the reader's
+    checks that read more) and describe it."""
     reader = open_dataset(kind, root, **options)
     sequences = []
     for seq in reader:
+        reader.check(seq)
         sequences.append({
             "name": seq.name,
             "num_frames": len(seq),

@@ -85,21 +85,23 @@ class VIPReader(DatasetReader):
         names: dict[str, None] = {}
         seen: set[str] = set()
         for n, line in enumerate(split_file.read_text().splitlines(), start=1):
-            parts = line.strip().split("/")
-            if not line.strip():
+            entry = line.strip()
+            if not entry:
                 continue
-            if line.strip() in seen:
-                raise DatasetLayoutError(self.kind, split_file, f"line {n} lists {line.strip()!r} more than once",
+            if entry in seen:
+                raise DatasetLayoutError(self.kind, split_file, f"line {n} lists {entry!r} more than once",
                                          "list each video or frame once")
-            seen.add(line.strip())
+            seen.add(entry)
+            parts = entry.split("/")
             if len(parts) > 2 or not all(parts):
                 raise DatasetLayoutError(self.kind, split_file, f"line {n} is {line!r}, not '<video>' or '<video>/<frame>'",
                                          "fix the line or remove it")
-            self._require(self.images / parts[0], f"frames of video {parts[0]} listed in {split_file.name}")
+            if parts[0] not in names:
+                self._require(self.images / parts[0], f"frames of video {parts[0]} listed in {split_file.name}")
+                names[parts[0]] = None
             if len(parts) == 2 and not any((self.images / parts[0] / f"{parts[1]}{e}").is_file() for e in (".jpg", ".png")):
-                raise DatasetLayoutError(self.kind, split_file, f"line {n} names frame {line.strip()!r}, which "
+                raise DatasetLayoutError(self.kind, split_file, f"line {n} names frame {entry!r}, which "
                                          f"{self.images / parts[0]} does not hold", "fix the line or add the frame")
-            names.setdefault(parts[0], None)
         self._names = self._require_names(list(names), split_file)
 
     def sequence(self, name: str) -> Sequence:

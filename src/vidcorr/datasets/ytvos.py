@@ -51,23 +51,21 @@ class YouTubeVOSReader(DatasetReader):
             if not starts:
                 raise DatasetLayoutError(self.kind, self.images / name, f"object {obj_id} lists no frame that exists")
             first[int(obj_id)] = min(starts)
-        self._check_objects(name, frames, labels, first)
         return Sequence(name, frames, labels, first_frame=first)
 
-    def _check_objects(self, name: str, frames: list, labels: dict, first: dict) -> None:
+    def check(self, seq: Sequence) -> None:
         """meta.json and the annotations must agree: each listed object is in the annotation of its first
         frame, and every id an annotation holds is listed (else an object would vanish, or be
-        propagated and submitted unlisted)."""
-        held = {}
-        for i, path in labels.items():
-            held[i] = set(objects_in(read_label(path)))
-        for obj, t in sorted(first.items()):
-            if t not in labels or obj not in held[t]:
-                where = labels.get(t, self.annotations / name / f"{frames[t].stem}.png")
-                raise DatasetLayoutError(self.kind, where, f"meta.json lists object {obj} of video {name} from frame "
-                                         f"{frames[t].stem}, but that frame's annotation does not hold id {obj}",
+        propagated and submitted unlisted). It reads every annotation of the video (each frame of a train-split one),
+        so it runs when the index is written."""
+        held = {i: set(objects_in(read_label(path))) for i, path in seq.labels.items()}
+        for obj, t in sorted(seq.first_frame.items()):
+            if t not in held or obj not in held[t]:
+                where = seq.labels.get(t, self.annotations / seq.name / f"{seq.frames[t].stem}.png")
+                raise DatasetLayoutError(self.kind, where, f"meta.json lists object {obj} of video {seq.name} from "
+                                         f"frame {seq.frames[t].stem}, but that frame's annotation does not hold id {obj}",
                                          "fix meta.json or the annotation")
-        unlisted = sorted(set().union(*held.values()) - set(first)) if held else []
+        unlisted = sorted(set().union(*held.values()) - set(seq.first_frame)) if held else []
         if unlisted:
-            raise DatasetLayoutError(self.kind, self.annotations / name, f"annotations hold object id(s) {unlisted} "
+            raise DatasetLayoutError(self.kind, self.annotations / seq.name, f"annotations hold object id(s) {unlisted} "
                                      "that meta.json does not list for this video", "fix meta.json or the annotation")

@@ -14,14 +14,11 @@ import torch
 from torch import nn
 from torchvision.models import resnet18, resnet50
 
+from .encoder import stride4_size
 from .inputs import input_tensor
 
 DEPTHS = {18: resnet18, 50: resnet50}
 PADDINGS = ("zeros", "reflect")
-
-
-def _ceil_half(n: int) -> int:
-    return (n + 1) // 2
 
 
 class ResNetTrunk(nn.Module):
@@ -60,8 +57,9 @@ class ResNetTrunk(nn.Module):
 
     @staticmethod
     def feature_size(height: int, width: int) -> tuple[int, int]:
-        """Three stride-2 steps (stem convolution, max-pool, layer2), each rounding up."""
-        return _ceil_half(_ceil_half(_ceil_half(height))), _ceil_half(_ceil_half(_ceil_half(width)))
+        """Three stride-2 steps (stem convolution, max-pool, layer2), each rounding up: the stride-4
+        size (the same two steps as ResNet18Stride4's) halved once more."""
+        return tuple(-(-n // 2) for n in stride4_size(height, width))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
