@@ -53,15 +53,26 @@ def _report(what: str, outcomes: dict) -> None:
     print(f"\nfuzz {what}: {sum(outcomes.values())} cases {outcomes}")
 
 
+# Where an MP4 says how to show its frames, with values that are all valid instructions, as real
+# clips use them: the edit list (`elst`: skip frames), and the movie's and the track's display
+# matrices, the track's display size and the sample entry's size, from which a player (and FFmpeg)
+# takes the pixel aspect ratio that stretches each frame. (box, start, end) within a version-0 box,
+# 12 bytes later in version 1. (An implausible ratio is refused: test_an_anamorphic_video_...)
+SHOWING_FIELDS = ((b"elst", 0, None), (b"mvhd", 44, 80), (b"tkhd", 48, 92), (b"mp4v", 32, 36),
+                  (b"avc1", 32, 36))
+
+
 def _payload_free_offsets(path: Path) -> list[int]:
-    """Offsets outside the packets' payload and outside an MP4 edit list (`elst`, whose every value is a
-    valid instruction to skip frames, as real clips use it)."""
+    """Offsets outside the packets' payload and outside the fields that say how to show the frames."""
     with av.open(str(path)) as c:
         spans = [(p.pos, p.pos + p.size) for p in c.demux(c.streams.video[0]) if p.size]
     data = path.read_bytes()
-    at = data.find(b"elst")
-    if at >= 4:
-        spans.append((at - 4, at - 4 + int.from_bytes(data[at - 4:at], "big")))
+    for tag, start, end in SHOWING_FIELDS:
+        at = data.find(tag) - 4
+        if at >= 0:
+            size = int.from_bytes(data[at:at + 4], "big")
+            shift = 12 if data[at + 8] == 1 else 0
+            spans.append((at + start + shift, at + size if end is None else at + end + shift))
     return [i for i in range(len(data)) if not any(a <= i < b for a, b in spans)]
 
 
@@ -656,3 +667,38 @@ def test_damaged_keypoint_predictions_are_named(tmp_path):
         key = "same" if got == expected else "another valid array (a flipped data byte: .npy has no checksum)"
         outcomes[key] = outcomes.get(key, 0) + 1
     _report("keypoint predictions", outcomes)
+
+
+def test_an_anamorphic_video_is_read_as_a_player_shows_it(tmp_path):
+    """Issue 30, class 3: a stream whose sample aspect ratio is 4/3 (64 x 48 coded) shows 85 x 48;
+    `vidcorr frames` and `vidcorr track`'s reader both give that."""
+    import fractions
+
+    from vidcorr.frames.decode import decode_video
+
+    path = tmp_path / "anamorphic.mp4"
+    with av.open(str(path), "w") as out:
+        s = out.add_stream("libx264", rate=10)
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+        s.codec_context.sample_aspect_ratio = fractions.Fraction(4, 3)
+        for i in range(6):
+            img = np.zeros((48, 64, 3), np.uint8)
+            img[:, : 8 + 4 * i] = 200
+            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(p)
+        for p in s.encode():
+            out.mux(p)
+    frames = list(decode_video(path))
+    assert len(frames) == 6 and all(f.shape == (48, 85, 3) for f in frames)
+    run(["vidcorr", "frames", "--video", str(path), "--out", str(tmp_path / "f")])
+    assert Image.open(tmp_path / "f" / sorted(p.name for p in (tmp_path / "f").glob("*.jpg"))[0]).size == (85, 48)
+    with av.open(str(path)) as c:
+        assert c.streams.video[0].sample_aspect_ratio == fractions.Fraction(4, 3)
+    damaged = tmp_path / "stretched.mp4"  # the sample entry's height byte flipped: a ratio of about 450
+    write_clip(damaged, n=4)
+    data = bytearray(damaged.read_bytes())
+    data[data.find(b"mp4v") - 4 + 34] ^= 0x55
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(VideoDecodeError, match="sample aspect ratio"):
+        list(decode_video(damaged))
+    _report("display aspect", {"read as shown": 2, "error": 1})

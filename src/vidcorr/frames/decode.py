@@ -16,6 +16,9 @@ VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".webm", ".mkv", ".m4v")
 # makes the decoder fail on the first error it detects. (The stricter "compliant"/"aggressive" flags
 # reject clean clips of ours, e.g. an MPEG-4 Part 2 AVI, so they stay off.)
 DECODER_OPTIONS = {"err_detect": "explode"}
+# Real anamorphic video stretches pixels by at most 2 (SAR 16/11 PAL widescreen, 4/3 HDV, 2 for
+# some DV); a ratio beyond 4 either way is a damaged header, not a way to show frames.
+MAX_PIXEL_ASPECT = 4.0
 
 
 class VideoDecodeError(RuntimeError):
@@ -89,9 +92,14 @@ def resize_short_side(frame: np.ndarray, short_side: int | None) -> np.ndarray:
     return cv2.resize(frame, size, interpolation=interp)
 
 
-def displayed(rgb: np.ndarray, rotation: int) -> np.ndarray:
-    """The frame as a player shows it: the container's display matrix rotates it by `rotation`
-    degrees counter-clockwise (PyAV's VideoFrame.rotation; a phone's portrait video says -90)."""
+def displayed(rgb: np.ndarray, rotation: int, sar: float = 1.0) -> np.ndarray:
+    """The frame as a player shows it: stretched to square pixels when the stream's sample aspect
+    ratio `sar` is not 1 (an anamorphic video: a 720 x 576 frame of SAR 16/15 shows 768 x 576 wide),
+    then turned by the container's display matrix, `rotation` degrees counter-clockwise (PyAV's
+    VideoFrame.rotation; a phone's portrait video says -90)."""
+    if sar > 0 and abs(sar - 1) > 1e-6:
+        h, w = rgb.shape[:2]
+        rgb = cv2.resize(rgb, (max(1, round(w * sar)), h), interpolation=cv2.INTER_AREA if sar < 1 else cv2.INTER_LINEAR)
     k = round(rotation / 90) % 4
     return np.ascontiguousarray(np.rot90(rgb, k)) if k else rgb
 
@@ -99,12 +107,12 @@ def displayed(rgb: np.ndarray, rotation: int) -> np.ndarray:
 def decode_video(
     path: str | os.PathLike, fps: float | None = None, short_side: int | None = None
 ) -> Iterator[np.ndarray]:
-    """Yield RGB uint8 frames as a player shows them (display rotation applied), resampled to `fps`
-    (never above the native rate) and resized.
+    """Yield RGB uint8 frames as a player shows them (square pixels, display rotation applied),
+    resampled to `fps` (never above the native rate) and resized.
 
     Raises VideoDecodeError when the file cannot be opened, a packet or frame is flagged corrupt, the
-    decoder detects any bitstream error, no frame decodes, or the container holds fewer packets than it
-    declares frames (truncation). A damaged byte that still forms a valid bitstream cannot be told
+    decoder detects any bitstream error, no frame decodes, the container holds fewer packets than it
+    declares frames (truncation), or its sample aspect ratio is beyond MAX_PIXEL_ASPECT. A damaged byte that still forms a valid bitstream cannot be told
     from content: neither MP4 nor AVI carries checksums (see README, "Frames").
     Every packet the container does not mark for discarding (edit lists) must give a frame.
     """
@@ -118,6 +126,10 @@ def decode_video(
         native = float(rate) if rate else None
         step = None if not fps or not native or fps >= native else native / fps
         declared = int(stream.frames or 0)
+        sar = float(stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio or 1)
+        if not 1 / MAX_PIXEL_ASPECT <= sar <= MAX_PIXEL_ASPECT:
+            raise VideoDecodeError(path, f"its sample aspect ratio {sar:.3g} would stretch each pixel more than "
+                                         f"{MAX_PIXEL_ASPECT:g} times: the header is damaged")
         packets = corrupt = discarded = decoded = 0
         next_keep = 0.0
         try:
@@ -135,7 +147,7 @@ def decode_video(
                         if index + 1e-6 < next_keep:
                             continue
                         next_keep += step
-                    yield resize_short_side(displayed(frame.to_ndarray(format="rgb24"), frame.rotation), short_side)
+                    yield resize_short_side(displayed(frame.to_ndarray(format="rgb24"), frame.rotation, sar), short_side)
         except av.error.FFmpegError as e:
             raise VideoDecodeError(path, f"decoding failed after {decoded} frames ({e})") from e
         if decoded == 0:
