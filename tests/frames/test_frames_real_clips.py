@@ -24,7 +24,7 @@ def _count_with_opencv(path) -> int:
 def test_every_real_clip_extracts_with_the_decodable_frame_count(tmp_path):
     videos = list_videos(shared("videos"))
     assert len(videos) == 26
-    sizes = set()
+    sizes, shown = set(), {}
     for name, path in videos.items():
         out = tmp_path / name
         manifest = extract_video(path, out, short_side=48, jpeg_quality=70)
@@ -35,7 +35,10 @@ def test_every_real_clip_extracts_with_the_decodable_frame_count(tmp_path):
         w, h = Image.open(frames[0]).size
         assert min(w, h) == 48, name
         sizes.add(tuple(manifest["original_size"]))
+        shown[name] = w
     assert (176, 144) in sizes and (1920, 1080) in sizes
+    # carphone_pristine's pixels are 128/117 wide: 176 x 144 coded, shown 193 x 144 (64 wide at 48, not 59)
+    assert shown["carphone_pristine"] == round(48 * 193 / 144)
 
 
 def test_fps_resampling_keeps_the_expected_frames(tmp_path):
