@@ -10,7 +10,9 @@ prints how many cases each part tries.
 
 from __future__ import annotations
 
+import os
 import pickle
+import shutil
 from pathlib import Path
 
 import av
@@ -702,3 +704,94 @@ def test_an_anamorphic_video_is_read_as_a_player_shows_it(tmp_path):
     with pytest.raises(VideoDecodeError, match="sample aspect ratio"):
         list(decode_video(damaged))
     _report("display aspect", {"read as shown": 2, "error": 1})
+
+
+def _writers(tmp_path: Path) -> dict[str, tuple[list[str], Path]]:
+    """Each command that writes an output: (its arguments without --out, the output it would write)."""
+    (tmp_path / "in").mkdir()
+    clip = write_clip(tmp_path / "in" / "clip.mp4", n=8)
+    rng = np.random.default_rng(5)
+    root = _davis(tmp_path / "in" / "d", [np.where(_blob(rng) == 255, 1, 0).astype(np.uint8) for _ in range(4)])
+    data = tmp_path / "in" / "d.json"
+    run(["vidcorr", "index", "--type", "davis", "--root", str(root), "--options", '{"split": "val", "year": 2017}',
+         "--out", str(data)])
+    out = tmp_path / "out"
+    return {"frames": (["frames", "--video", str(clip)], out / "frames"),
+            "synth": (["synth", "--sequences", "1", "--frames", "4"], out / "synth"),
+            "index": (["index", "--type", "davis", "--root", str(root), "--options",
+                       '{"split": "val", "year": 2017}'], out / "index.json"),
+            "propagate": (["propagate", "--index", str(data), "--checkpoint", "lab"], out / "masks")}
+
+
+def _drop_root_override() -> None:
+    """In a child process, before it runs the command: take CAP_DAC_OVERRIDE out of the bounding set,
+    so that root, too, may not write into a folder of mode 0o555 after execve."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(24, 1, 0, 0, 0) != 0:  # PR_CAPBSET_DROP, CAP_DAC_OVERRIDE
+        raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def _unwritable_run(args: list[str], out: Path, limit: int | None = None):
+    """Run `vidcorr ARGS --out OUT` with files capped at `limit` bytes (a disk that fills up), or, as
+    root, without the right to write where the permissions say no."""
+    import resource
+    import signal
+    import subprocess
+
+    from helpers import BIN
+
+    def cap():
+        if limit is not None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the cap then fails with EFBIG
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        elif os.geteuid() == 0:
+            _drop_root_override()
+
+    return subprocess.run([str(BIN / "vidcorr"), *args, "--out", str(out)], preexec_fn=cap, capture_output=True,
+                          text=True, timeout=300)
+
+
+def _left_behind(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.glob(f"*{out.stem}*")) if out.parent.exists() else []
+
+
+def test_a_full_disk_gives_one_line_and_leaves_nothing(tmp_path):
+    """Issue 30, class 5: a disk that fills up after 0 .. 64 KiB ends every writing command with one line
+    naming the output (or the file it was writing), and no partial output."""
+    outcomes = {"error": 0, "whole": 0}
+    for name, (args, out) in _writers(tmp_path).items():
+        out.parent.mkdir(exist_ok=True)
+        for limit in (0, 300, 4096, 65536):
+            proc = _unwritable_run(args, out, limit=limit)
+            if proc.returncode == 0:  # it fitted: the output is whole
+                assert out.exists(), (name, limit)
+                outcomes["whole"] += 1
+                shutil.rmtree(out) if out.is_dir() else out.unlink()
+                continue
+            lines = [line for line in proc.stderr.splitlines() if line.startswith("vidcorr ")]  # not progress bars
+            assert proc.returncode == 1 and len(lines) == 1 and "Traceback" not in proc.stderr, (name, limit, proc.stderr)
+            assert str(out) in lines[0] or str(out.parent) in lines[0], (name, limit, lines[0])
+            assert _left_behind(out) == [], (name, limit, _left_behind(out))
+            outcomes["error"] += 1
+    _report("full disk", outcomes)
+
+
+def test_a_read_only_folder_gives_one_line_naming_it(tmp_path):
+    """Issue 30, class 5: a folder the command may not write into (root runs the commands without
+    CAP_DAC_OVERRIDE, so the folder's mode holds for it too)."""
+    outcomes = {"error": 0}
+    for name, (args, out) in _writers(tmp_path).items():
+        out.parent.mkdir(exist_ok=True)
+        os.chmod(out.parent, 0o555)
+        try:
+            proc = _unwritable_run(args, out)
+        finally:
+            os.chmod(out.parent, 0o755)
+        lines = [line for line in proc.stderr.splitlines() if line.startswith("vidcorr ")]
+        assert proc.returncode == 1 and len(lines) == 1 and "Traceback" not in proc.stderr, (name, proc.stderr)
+        assert str(out.parent) in lines[0] and "ermission denied" in lines[0], (name, lines[0])
+        assert list(out.parent.iterdir()) == [], name
+        outcomes["error"] += 1
+    _report("read-only folder", outcomes)

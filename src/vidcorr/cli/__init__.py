@@ -24,17 +24,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def describe(e: BaseException) -> str:
+def describe(e: BaseException, out: str | None = None) -> str:
     """One line that says what failed: an OS error with the path it names, our own errors as they
-    are (they name their file or setting), anything else with its type."""
+    are (they name their file or setting), anything else with its type. An OS error that names no
+    path (a write that fills the disk) gets the command's output `out`."""
     if isinstance(e, OSError) and e.filename is not None:
         paths = f"{e.filename}" + (f" -> {e.filename2}" if e.filename2 is not None else "")
         text = f"{paths}: {e.strerror or type(e).__name__}"
+    elif isinstance(e, OSError) and e.strerror:
+        text = e.strerror
     elif isinstance(e, (ValueError, KeyError, RuntimeError, FloatingPointError, OSError)):
         text = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
     else:
         text = f"{type(e).__name__}: {e}"
-    return " ".join(text.split()) or type(e).__name__
+    text = " ".join(text.split()) or type(e).__name__
+    if isinstance(e, OSError) and e.filename is None and out is not None and str(out) not in text:
+        text = f"{text} (output: {out})"
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:
         if debug:
             raise
-        print(f"vidcorr {args.command}: error: {describe(e)}", file=sys.stderr)
+        print(f"vidcorr {args.command}: error: {describe(e, getattr(args, 'out', None))}", file=sys.stderr)
         return 1
 
 

@@ -51,8 +51,12 @@ def extract_video(
             for count, frame in enumerate(decode_video(src, fps=fps, short_side=short_side), start=1):
                 size = [frame.shape[1], frame.shape[0]]
                 bgr = cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
-                if not cv2.imwrite(str(tmp / f"{count - 1:05d}.jpg"), bgr, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality]):
-                    raise OSError(f"could not write frame {count - 1} of {src} into {tmp}")
+                _, jpeg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
+                try:  # not cv2.imwrite, which answers False without saying why
+                    (tmp / f"{count - 1:05d}.jpg").write_bytes(jpeg.tobytes())
+                except OSError as e:
+                    raise OSError(f"could not write frame {count - 1} of {src} into {out_dir}: "
+                                  f"{e.strerror or e}") from e
             out_fps = info.fps if not fps or fps >= info.fps else float(fps)
             manifest = {
                 "status": "ok",
