@@ -1,14 +1,31 @@
 # vidcorr: self-supervised video correspondence learning (LIIR, MER) as one Snakemake pipeline.
 # Thin entry point: configuration, report, stage includes and the default target.
 
-# config.yaml is the default; a --configfile (e.g. workflow/configs/paper.yaml) replaces it
-# rather than being merged into it. Layer overrides with `--configfile config.yaml mine.yaml`.
+from vidcorr.settings_schema import DEFAULTS_PATH
+
+
+# Every config is laid on the defaults every config shares (src/vidcorr/config.defaults.yaml):
+# config.yaml (the demo), or instead the files given with --configfile, in order (e.g.
+# workflow/configs/paper.yaml; `--configfile config.yaml mine.yaml` changes the demo).
+configfile: str(DEFAULTS_PATH)
+
+
 if not workflow.overwrite_configfiles:
 
     configfile: "config.yaml"
 
 
 report: "workflow/report/workflow.rst"
+
+
+# Jobs that only write what the plan says (settings, manifests) run where Snakemake runs, never
+# as a cluster job of their own.
+localrules:
+    flow_settings,
+    flow_validation_settings,
+    train_settings,
+    propagation_settings,
+    ablation_manifest,
 
 
 include: "workflow/rules/common.smk"

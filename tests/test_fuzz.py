@@ -4,8 +4,8 @@ Each case must end in one of two ways: the output the undamaged input gives, or 
 error naming the file (or setting), with nothing partial left. Damage is one flipped byte at seeded
 offsets, or a truncation at evenly spaced lengths. For videos the flips avoid the packets' payload
 and MP4 edit lists: a damaged byte there can still form a valid file, which no decoder can tell from
-content (README, "Frames", measures how often on real clips). `pytest tests/test_fuzz.py -s`
-prints how many cases each part tries.
+content (docs/results/2026-11-25.md, "Frames", measures how often on real clips).
+`pytest tests/test_fuzz.py -s` prints how many cases each part tries.
 """
 
 from __future__ import annotations

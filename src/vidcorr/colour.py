@@ -6,9 +6,10 @@ import cv2
 import numpy as np
 import torch
 
+from .lab_scale import AB_SCALE
+
 # Lab from OpenCV's float path: L in [0, 100], a and b roughly in [-110, 110] (sRGB's gamut).
 LAB_SHIFT = np.array([50.0, 0.0, 0.0], np.float32)
-AB_SCALE = 110.0  # a and b divided by it; MAST and the LIIR port divide by 127 (Normalize([50, 0, 0], [50, 127, 127]))
 
 
 def rgb_to_lab(rgb: np.ndarray, ab_scale: float = AB_SCALE) -> np.ndarray:

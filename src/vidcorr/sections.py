@@ -34,13 +34,13 @@ def write_section(path: str | os.PathLike, section: str, value) -> None:
 
 
 def load_config(paths: list[str | os.PathLike]) -> dict:
-    """Pipeline config files merged in order, as Snakemake's --configfile merges them, and checked
+    """Pipeline config files laid in order on the defaults, as the workflow lays them, and checked
     against the schema (for the commands that read a whole config outside Snakemake)."""
     from .plan.runs import deep_merge
-    from .settings_schema import check
+    from .settings_schema import DEFAULTS_PATH, check
 
     config: dict = {}
-    for path in paths:
+    for path in [DEFAULTS_PATH, *paths]:
         data = load_yaml(path, "config", "give an existing YAML config, or fix its syntax") or {}
         if not isinstance(data, dict):
             raise ValueError(f"config {path} holds a {type(data).__name__}, not a mapping of config keys")

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
+DEFAULTS_PATH = Path(__file__).with_name("config.defaults.yaml")  # what every config is laid on
 
 # Sections of the schema that a settings dataclass is built from (JSON pointers into the schema).
 TRAINING_STAGE = "/$defs/stage"

@@ -6,29 +6,30 @@ import csv
 import re
 
 import pytest
-import yaml
 
 from helpers import REPO
 from vidcorr.ablation.aggregate import aggregate, check_paper_file, read_paper_values, read_server_scores
 from vidcorr.ablation.tables import latex, markdown
+from vidcorr.plan.design import design, variants_of
 from vidcorr.plan.runs import deep_merge, experiment_runs, named_runs, stage_index
+from vidcorr.sections import load_config
 from vidcorr.train.config import TrainConfig
 
 PAPER_VALUES = REPO / "workflow/resources/paper_values.csv"
 CONFIGS = ["config.yaml", "workflow/configs/paper.yaml"]
-ABLATION_ROWS = {"liir-4": 5, "liir-5a": 4, "liir-5b": 4, "liir-5c": 3, "liir-A1": 4,
-                 "mer-4": 5, "mer-5A": 4, "mer-5B": 4, "mer-5C": 4}
-MAIN_ROWS = {"liir-1": 1, "liir-2": 1, "liir-3": 1, "mer-1": 2, "mer-2": 2, "mer-3": 2}  # ours among the peers
+MAIN_TABLES = {"liir-1", "liir-2", "liir-3", "mer-1", "mer-2", "mer-3"}  # paper scale only: ours among the peers
 MER_COMPONENTS = {"motion enhancement": ("flow_fusion", "ven"), "multi-cluster sampler": ("sampler",),
                   "fused loss": ("loss_pos_neg", "loss_weight_map")}
 
 
 def _config(config: str) -> dict:
-    return yaml.safe_load((REPO / config).read_text())
+    return load_config([REPO / config])
 
 
 def _experiments(config: str) -> dict:
-    return _config(config)["experiments"]
+    """The config's experiments with its variants as the design gives them."""
+    exp = _config(config)["experiments"]
+    return {**exp, "variants": variants_of(exp)}
 
 
 def _filled(exp: dict) -> dict[str, dict[str, object]]:
@@ -81,11 +82,11 @@ def test_variants_share_stage_prefixes_and_seeds_split_them():
 @pytest.mark.parametrize("config", CONFIGS)
 def test_every_row_of_every_table_has_a_variant_that_fills_it(config):
     exp = _experiments(config)
-    expected = dict(ABLATION_ROWS, **(MAIN_ROWS if "paper" in config else {}))
-    assert set(exp["tables"]) == set(expected)
+    expected = set(design()["tables"]) - (set() if "paper" in config else MAIN_TABLES)
+    assert set(exp["tables"]) == expected
     filled = _filled(exp)
-    assert {t: len(r) for t, r in filled.items()} == expected
     printed = _paper_rows()
+    assert set(filled) == expected
     for table, rows in filled.items():
         assert sorted(rows) == sorted(printed[table]), table  # each printed row of ours, no other
     paper = read_paper_values(PAPER_VALUES)
@@ -104,7 +105,8 @@ def _propagation(exp, run):
 @pytest.mark.parametrize("config", CONFIGS)
 def test_all_rows_are_the_full_models(config):
     cfg = _config(config)
-    exp, filled = cfg["experiments"], _filled(cfg["experiments"])
+    exp = _experiments(config)
+    filled = _filled(exp)
     named = {r.name: r for r in named_runs(cfg["training"]["runs"])}
     liir, mer = (named[n] for n in (["liir", "mer"] if "paper" in config else ["liir-demo", "mer-demo"]))
     full_liir = {filled[t][row].name for t, row in (("liir-4", "all"), ("liir-5a", "1,440"), ("liir-5b", "1DAPE"),

@@ -15,6 +15,7 @@ import yaml
 from helpers import REPO, run
 from helpers.layouts import make_davis, make_jhmdb, make_vip, make_ytvos, two_objects
 from helpers.clips import write_clip
+from vidcorr.plan.design import design
 
 SNAKEFILE = str(REPO / "Snakefile")
 
@@ -49,8 +50,9 @@ def test_default_dry_run_resolves_the_ablation_dag(tmp_path):
     out = snakemake(tmp_path, "-n", "--configfile", str(REPO / "config.yaml")).stdout
     assert "synthetic_benchmark" in out and "extract_frames" in out and "index_dataset" in out
     assert "rule ablation:" in out and "results/ablation.csv" in out
-    # 32 runs (2 named, 30 variants) but 29 distinct stages: one warm-up, 14 inter-video, 14 MER
-    assert _job_count(out, "train_stage") == 29
+    # 32 runs (2 named, 30 variants) but 31 distinct stages: three warm-ups (the 2DSPE and 2DAPE rows
+    # encode from the warm-up on), 14 inter-video, 14 MER
+    assert _job_count(out, "train_stage") == 31
     assert _job_count(out, "propagate") == 4 * 3 + 30  # 4 reported methods x 3 datasets + the variants
     assert _job_count(out, "weight_maps") == 1  # mer-demo's MER stage (named runs only)
 
@@ -105,9 +107,10 @@ def test_paper_config_needs_roots_then_resolves_and_indexes(tmp_path):
     snakemake(tmp_path, "results/ablation/manifest.yaml", "--configfile", paper, "--config", roots)
     tables = yaml.safe_load((tmp_path / "results/ablation/manifest.yaml").read_text())["manifest"]["tables"]
     assert tables["liir-1"]["caption"] == "LIIR's Table 1, DAVIS-2017 val"
+    # every table of the design, each with a row per variant that fills it
     assert {t: len(v["rows"]) for t, v in tables.items()} == {
-        "liir-1": 1, "liir-2": 1, "liir-3": 1, "liir-4": 5, "liir-5a": 4, "liir-5b": 4, "liir-5c": 3, "liir-A1": 4,
-        "mer-1": 2, "mer-2": 2, "mer-3": 2, "mer-4": 5, "mer-5A": 4, "mer-5B": 4, "mer-5C": 4}
+        t: sum(t in v["tables"] for v in design()["variants"].values()) for t in design()["tables"]}
+    assert tables["liir-4"]["rows"] == ["baseline", "+inter-video", "+position encoding", "+compactness", "all"]
     assert tables["liir-3"]["datasets"] == ["vip", "jhmdb"] and tables["mer-2"]["datasets"] == ["ytvos_val"]
     # Run what needs no paper-scale training: the indexes and the copy-first baseline.
     targets = [f"results/index/{d}.json" for d in ("ytvos", "davis2017", "vip", "jhmdb")]
@@ -188,7 +191,6 @@ def _video_config(tmp_path, skip, good="good", broken="broken", folder="videos")
     (videos / f"{broken}.avi").write_bytes(b"RIFF" + b"\x00" * 400)
     cfg = {"seed": 0, "roots": {"mine": str(videos)}, "datasets": {"mine": {"type": "videos"}},
            "frames": {"fps": None, "short_side": None, "jpeg_quality": 90, "skip_bad_videos": skip},
-           **{k: yaml.safe_load((REPO / "config.yaml").read_text())[k] for k in ("synthetic", "propagation")},
            "evaluation": {"methods": {}, "datasets": []}, "training": {"runs": {}}}
     path = tmp_path / "videos.yaml"
     path.write_text(yaml.safe_dump(cfg))
@@ -240,7 +242,6 @@ def test_every_stage_reads_a_dataset_at_its_configured_resolution(tmp_path):
     cfg = {"seed": 0, "roots": {"hd": str(root)},
            "datasets": {"hd": {"type": "davis", "options": {"split": "val", "resolution": "Full-Resolution"}}},
            "frames": {"fps": None, "short_side": None, "jpeg_quality": 90, "skip_bad_videos": False},
-           **{k: yaml.safe_load((REPO / "config.yaml").read_text())[k] for k in ("synthetic", "propagation")},
            "evaluation": {"methods": {"copy-first": "copy-first"}, "datasets": ["hd"]}, "training": {"runs": {}}}
     path = tmp_path / "hd.yaml"
     path.write_text(yaml.safe_dump(cfg))
@@ -254,12 +255,13 @@ def test_a_stage_on_two_processes_trains_through_torchrun_like_one(tmp_path):
     processes of 2 samples each; the first steps' losses equal one process's on the same global batch
     of 4 (BatchNorm over the global batch, gradients averaged), and provenance says how it ran."""
     from vidcorr.plan import Plan
+    from vidcorr.sections import load_config
 
     cfg = yaml.safe_load((REPO / ".test/config.yaml").read_text())
     cfg["training"]["runs"]["liir-demo"]["warmup"]["devices"] = 2
     path = tmp_path / "cfg.yaml"
     path.write_text(yaml.safe_dump(cfg))
-    stage = Plan(cfg).runs["liir-demo"].stages[0]
+    stage = Plan(load_config([path])).runs["liir-demo"].stages[0]
     assert stage.devices == 2 and stage.launcher.startswith("torchrun --standalone --nproc_per_node 2")
     work = tmp_path / "work"
     snakemake(work, f"results/train/{stage.key}/final.pt", "--configfile", str(path))

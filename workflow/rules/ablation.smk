@@ -6,13 +6,13 @@
 
 rule ablation_manifest:
     output:
-        "results/ablation/manifest.yaml",
+        paths.ABLATION_MANIFEST,
     params:
         manifest=lambda wc: json.dumps(PLAN.ablation_manifest(), sort_keys=True),
     log:
-        "logs/ablation/manifest.log",
+        paths.log("ablation/manifest"),
     benchmark:
-        "benchmarks/ablation/manifest.tsv"
+        paths.timing("ablation/manifest")
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
@@ -26,9 +26,9 @@ rule submission_zip:
     output:
         paths.submission("{method}", "{dataset}"),
     log:
-        "logs/submission_zip/{method}/{dataset}.log",
+        paths.log("submission_zip/{method}/{dataset}"),
     benchmark:
-        "benchmarks/submission_zip/{method}/{dataset}.tsv"
+        paths.timing("submission_zip/{method}/{dataset}")
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
@@ -40,14 +40,14 @@ rule ablation:
     input:
         metrics=[paths.metrics(m, d) for m, d in PLAN.ablation_scored()],
         submissions=[paths.submission(m, d) for m, d in PLAN.ablation_submitted()],
-        server=server_scores(),
-        manifest="results/ablation/manifest.yaml",
+        server=PLAN.server_scores(),
+        manifest=paths.ABLATION_MANIFEST,
         paper=PAPER_VALUES,
     output:
-        table=report("results/ablation.csv", caption="../report/ablation_csv.rst", category="Ablation"),
-        tables=directory("results/tables"),
+        table=report(paths.ABLATION, caption="../report/ablation_csv.rst", category="Ablation"),
+        tables=directory(paths.ABLATION_TABLES),
         plots=report(
-            directory("results/figures/ablation"),
+            directory(paths.ABLATION_FIGURES),
             patterns=["{table}.png"],
             caption="../report/ablation.rst",
             category="Ablation",
@@ -57,9 +57,9 @@ rule ablation:
         submissions=lambda wc, input: metric_triples(PLAN.ablation_submitted(), input.submissions, "--submission"),
         server=lambda wc, input: f"--server-scores {shlex.quote(input.server[0])}" if input.server else "",
     log:
-        "logs/ablation/ablation.log",
+        paths.log("ablation/ablation"),
     benchmark:
-        "benchmarks/ablation/ablation.tsv"
+        paths.timing("ablation/ablation")
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"

@@ -7,13 +7,13 @@ checkpoint index_dataset:
         index_inputs,
     output:
         index=paths.index("{dataset}"),
-        skipped="results/index/{dataset}.skipped.tsv",
+        skipped=paths.skipped("{dataset}"),
     params:
         args=index_args,
     log:
-        "logs/index/{dataset}.log",
+        paths.log("index/{dataset}"),
     benchmark:
-        "benchmarks/index/{dataset}.tsv"
+        paths.timing("index/{dataset}")
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
@@ -26,15 +26,15 @@ rule preview_dataset:
         index=paths.index("{dataset}"),
     output:
         report(
-            "results/figures/preview/{dataset}.png",
+            paths.preview("{dataset}"),
             caption="../report/preview.rst",
             category="Data",
             labels={"dataset": "{dataset}"},
         ),
     log:
-        "logs/preview/{dataset}.log",
+        paths.log("preview/{dataset}"),
     benchmark:
-        "benchmarks/preview/{dataset}.tsv"
+        paths.timing("preview/{dataset}")
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"

@@ -7,11 +7,11 @@ rule evaluate:
         results=lambda wc: paths.propagation(wc.method, PLAN.propagated_dataset(wc.dataset)),
     output:
         table=paths.metrics("{method}", "{dataset}"),
-        per_sequence="results/metrics/{method}/{dataset}_per_sequence.csv",
+        per_sequence=paths.metrics_per_sequence("{method}", "{dataset}"),
     log:
-        "logs/evaluate/{method}/{dataset}.log",
+        paths.log("evaluate/{method}/{dataset}"),
     benchmark:
-        "benchmarks/evaluate/{method}/{dataset}.tsv"
+        paths.timing("evaluate/{method}/{dataset}")
     threads: 2
     conda:
         "../../envs/vidcorr.yaml"
@@ -24,14 +24,14 @@ rule metrics_summary:
     input:
         [paths.metrics(m, d) for m, d in PLAN.scored()],
     output:
-        table="results/metrics/summary.csv",
-        plot=report("results/figures/metrics.png", caption="../report/metrics.rst", category="Metrics"),
+        table=paths.summary("csv"),
+        plot=report(paths.summary("png"), caption="../report/metrics.rst", category="Metrics"),
     params:
         tables=lambda wc, input: metric_triples(PLAN.scored(), input),
     log:
-        "logs/metrics_summary.log",
+        paths.log("metrics_summary"),
     benchmark:
-        "benchmarks/metrics_summary.tsv"
+        paths.timing("metrics_summary")
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"

@@ -4,13 +4,13 @@
 
 rule flow_settings:
     output:
-        "results/flow/settings.yaml",
+        paths.flow_settings(),
     params:
         settings=lambda wc: json.dumps(PLAN.flow()["compute"], sort_keys=True),
     log:
-        "logs/flow/settings.log",
+        paths.log("flow/settings"),
     benchmark:
-        "benchmarks/flow/settings.tsv"
+        paths.timing("flow/settings")
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
@@ -21,13 +21,13 @@ rule flow_settings:
 rule flow_video:
     input:
         index=paths.index("{dataset}"),
-        settings="results/flow/settings.yaml",
+        settings=paths.flow_settings(),
     output:
-        "results/flow/{dataset}/videos/{video}.h5",
+        paths.flow_video("{dataset}", "{video}"),
     log:
-        "logs/flow/{dataset}/{video}.log",
+        paths.log("flow/{dataset}/{video}"),
     benchmark:
-        "benchmarks/flow/{dataset}/{video}.tsv"
+        paths.timing("flow/{dataset}/{video}")
     threads: 2
     conda:
         "../../envs/vidcorr.yaml"
@@ -42,9 +42,9 @@ rule flow_index:
     output:
         paths.flow_index("{dataset}"),
     log:
-        "logs/flow/{dataset}/index.log",
+        paths.log("flow/{dataset}/index"),
     benchmark:
-        "benchmarks/flow/{dataset}/index.tsv"
+        paths.timing("flow/{dataset}/index")
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
@@ -58,15 +58,15 @@ rule flow_picture:
         data=paths.index("{dataset}"),
     output:
         report(
-            "results/figures/flow/{dataset}.png",
+            paths.flow_picture("{dataset}"),
             caption="../report/flow.rst",
             category="Flow",
             labels={"dataset": "{dataset}"},
         ),
     log:
-        "logs/flow/{dataset}/picture.log",
+        paths.log("flow/{dataset}/picture"),
     benchmark:
-        "benchmarks/flow/{dataset}/picture.tsv"
+        paths.timing("flow/{dataset}/picture")
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
@@ -76,13 +76,13 @@ rule flow_picture:
 
 rule flow_validation_settings:
     output:
-        "results/flow/validation.yaml",
+        paths.flow_validation_settings(),
     params:
         settings=lambda wc: json.dumps(PLAN.flow_validation_methods(), sort_keys=True),
     log:
-        "logs/flow/validation_settings.log",
+        paths.log("flow/validation_settings"),
     benchmark:
-        "benchmarks/flow/validation_settings.tsv"
+        paths.timing("flow/validation_settings")
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
@@ -93,15 +93,15 @@ rule flow_validation_settings:
 rule flow_epe:
     input:
         benchmark=paths.SYNTHETIC,
-        settings="results/flow/validation.yaml",
+        settings=paths.flow_validation_settings(),
     output:
-        "results/flow/{dataset}/epe.csv",
+        paths.flow_epe("{dataset}"),
     params:
         root=lambda wc: config["roots"][wc.dataset],
     log:
-        "logs/flow/{dataset}/epe.log",
+        paths.log("flow/{dataset}/epe"),
     benchmark:
-        "benchmarks/flow/{dataset}/epe.tsv"
+        paths.timing("flow/{dataset}/epe")
     threads: 2
     conda:
         "../../envs/vidcorr.yaml"

@@ -5,16 +5,16 @@ rule extract_frames:
     input:
         video_source,
     output:
-        directory("results/frames/{dataset}/{video}"),
+        directory(paths.frames("{dataset}", "{video}")),
     params:
         fps=lambda wc: f"--fps {config['frames']['fps']}" if config["frames"]["fps"] else "",
         short_side=lambda wc: f"--short-side {config['frames']['short_side']}" if config["frames"]["short_side"] else "",
         skip="--skip-bad" if config["frames"]["skip_bad_videos"] else "",
         quality=config["frames"]["jpeg_quality"],
     log:
-        "logs/frames/{dataset}/{video}.log",
+        paths.log("frames/{dataset}/{video}"),
     benchmark:
-        "benchmarks/frames/{dataset}/{video}.tsv"
+        paths.timing("frames/{dataset}/{video}")
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"

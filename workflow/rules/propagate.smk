@@ -3,13 +3,13 @@
 
 rule propagation_settings:
     output:
-        "results/config/propagation/{method}.yaml",
+        paths.propagation_settings("{method}"),
     params:
         settings=lambda wc: json.dumps(PLAN.propagation_settings(wc.method), sort_keys=True),
     log:
-        "logs/propagation_settings/{method}.log",
+        paths.log("propagation_settings/{method}"),
     benchmark:
-        "benchmarks/propagation_settings/{method}.tsv"
+        paths.timing("propagation_settings/{method}")
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
@@ -20,12 +20,12 @@ rule propagation_settings:
 rule propagate:
     input:
         index=paths.index("{dataset}"),
-        settings="results/config/propagation/{method}.yaml",
+        settings=paths.propagation_settings("{method}"),
         checkpoint=checkpoint_inputs,
     output:
         results=directory(paths.propagation("{method}", "{dataset}")),
         overlays=report(
-            "results/figures/overlays/{method}/{dataset}.png",
+            paths.overlays("{method}", "{dataset}"),
             caption="../report/overlays.rst",
             category="Propagation",
             labels={"method": "{method}", "dataset": "{dataset}"},
@@ -33,9 +33,9 @@ rule propagate:
     params:
         checkpoint=lambda wc: PLAN.methods()[wc.method],
     log:
-        "logs/propagate/{method}/{dataset}.log",
+        paths.log("propagate/{method}/{dataset}"),
     benchmark:
-        "benchmarks/propagate/{method}/{dataset}.tsv"
+        paths.timing("propagate/{method}/{dataset}")
     threads: 2
     conda:
         "../../envs/vidcorr.yaml"

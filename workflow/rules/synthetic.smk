@@ -7,9 +7,9 @@ rule synthetic_benchmark:
     params:
         s=config["synthetic"],
     log:
-        "logs/synthetic_benchmark.log",
+        paths.log("synthetic_benchmark"),
     benchmark:
-        "benchmarks/synthetic_benchmark.tsv"
+        paths.timing("synthetic_benchmark")
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"

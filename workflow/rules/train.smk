@@ -6,15 +6,15 @@
 
 rule train_settings:
     output:
-        "results/train/{key}.yaml",
+        paths.train_settings("{key}"),
     params:
         # only what differs from the defaults (vidcorr train fills them in): a new option at its
         # default changes no job's parameters, so Snakemake does not retrain finished stages
         settings=lambda wc: json.dumps(PLAN.stages[wc.key].overrides, sort_keys=True),
     log:
-        "logs/train/{key}_settings.log",
+        paths.log("train/{key}_settings"),
     benchmark:
-        "benchmarks/train/{key}_settings.tsv"
+        paths.timing("train/{key}_settings")
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
@@ -24,15 +24,15 @@ rule train_settings:
 
 rule train_stage:
     input:
-        settings="results/train/{key}.yaml",
+        settings=paths.train_settings("{key}"),
         data=stage_indexes,
         flow=stage_flow,
         init=stage_init,
     output:
         checkpoint=paths.checkpoint("{key}"),
-        log="results/train/{key}/log.csv",
+        log=paths.train_log("{key}"),
         curve=report(
-            "results/train/{key}/curve.png",
+            paths.train_curve("{key}"),
             caption="../report/curve.rst",
             category="Training",
             labels={"stage": "{key}"},
@@ -43,9 +43,9 @@ rule train_stage:
         init=lambda wc, input: f"--init {' '.join(map(shlex.quote, input.init))}" if input.init else "",
         flow=lambda wc, input: f"--flow {' '.join(map(shlex.quote, input.flow))}" if input.flow else "",
     log:
-        "logs/train/{key}.log",
+        paths.log("train/{key}"),
     benchmark:
-        "benchmarks/train/{key}.tsv"
+        paths.timing("train/{key}")
     threads: 2
     # A stage's `devices` decides its GPUs and CPUs (so these two are stated here, not in the profile):
     # on SLURM one node, --gpus N and 8 CPUs per GPU (the plugin prefers cpus_per_task to threads).
@@ -74,9 +74,9 @@ rule weight_maps:
     params:
         flow=lambda wc, input: f"--flow {' '.join(map(shlex.quote, input.flow))}" if input.flow else "",
     log:
-        "logs/train/{key}_weight_maps.log",
+        paths.log("train/{key}_weight_maps"),
     benchmark:
-        "benchmarks/train/{key}_weight_maps.tsv"
+        paths.timing("train/{key}_weight_maps")
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"

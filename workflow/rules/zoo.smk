@@ -10,9 +10,9 @@ rule convert_checkpoint:
     params:
         format=lambda wc: PLAN.zoo_model(wc.name).format,
     log:
-        "logs/zoo/convert/{name}.log",
+        paths.log("zoo/convert/{name}"),
     benchmark:
-        "benchmarks/zoo/convert/{name}.tsv"
+        paths.timing("zoo/convert/{name}")
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"
@@ -31,9 +31,9 @@ rule zoo_table:
                                         "datasets": {d: PLAN.scorer(d) for d in config["zoo"]["datasets"]}}),
         metrics=lambda wc, input: metric_triples(PLAN.zoo_scored(), input),
     log:
-        "logs/zoo/table.log",
+        paths.log("zoo/table"),
     benchmark:
-        "benchmarks/zoo/table.tsv"
+        paths.timing("zoo/table")
     threads: 1
     conda:
         "../../envs/vidcorr.yaml"

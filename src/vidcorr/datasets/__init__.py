@@ -1,31 +1,8 @@
 """Dataset readers behind one interface: a reader lists sequence names and returns Sequence objects."""
 
-from __future__ import annotations
+from ..lazy_exports import lazy_exports
 
-from .base import DatasetLayoutError, DatasetReader, Sequence
-from .davis import DavisReader
-from .frame_folders import FrameFolderReader
-from .jhmdb import JHMDBReader
-from .vip import VIPReader
-from .ytvos import YouTubeVOSReader
-
-READERS = {
-    "davis": DavisReader,
-    "ytvos": YouTubeVOSReader,
-    "vip": VIPReader,
-    "jhmdb": JHMDBReader,
-    "frames": FrameFolderReader,
-}
-
-
-def open_dataset(kind: str, root, sequences=None, exclude=None, **options) -> DatasetReader:
-    """Open a dataset of `kind` (davis, ytvos, vip, jhmdb, frames) at `root`; `sequences` keeps
-    only those of the split, `exclude` drops some (held-out dev sequences)."""
-    try:
-        cls = READERS[kind]
-    except KeyError:
-        raise ValueError(f"unknown dataset type {kind!r}; choose one of {sorted(READERS)}") from None
-    return cls(root, **options).select(sequences, exclude)
-
-
-__all__ = ["DatasetLayoutError", "DatasetReader", "Sequence", "READERS", "open_dataset"]
+_EXPORTS = {"DatasetLayoutError": "base", "DatasetReader": "base", "Sequence": "base", "READERS": "registry",
+            "open_dataset": "registry"}
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+__all__ = list(_EXPORTS)

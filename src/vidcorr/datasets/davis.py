@@ -8,12 +8,13 @@ from pathlib import Path
 
 from .base import DatasetLayoutError, DatasetReader, Sequence, labels_by_frame, sorted_images
 from .masks import VOID, objects_in, read_label
+from .types import SCORER
 
 
 class DavisReader(DatasetReader):
     kind = "DAVIS"
     label_kind = "masks"
-    scorer = "davis"
+    scorer = SCORER["davis"]
 
     def __init__(self, root: str | os.PathLike, split: str = "val", year: str | int = 2017, resolution: str = "480p",
                  require_frames: bool = True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ..frames.extract import MANIFEST
+from ..frames.listing import MANIFEST
 from ..structured import load_json
 from .base import DatasetLayoutError, DatasetReader, Sequence, sorted_images
 

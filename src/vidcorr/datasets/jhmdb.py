@@ -13,6 +13,7 @@ import numpy as np
 import scipy.io
 
 from .base import DatasetLayoutError, DatasetReader, Sequence, sorted_images
+from .types import SCORER
 
 NUM_JOINTS = 15
 
@@ -20,7 +21,7 @@ NUM_JOINTS = 15
 class JHMDBReader(DatasetReader):
     kind = "JHMDB"
     label_kind = "keypoints"
-    scorer = "jhmdb"
+    scorer = SCORER["jhmdb"]
 
     def __init__(self, root: str | os.PathLike, split: int = 1, subset: str = "test"):
         super().__init__(root)

@@ -16,6 +16,7 @@ import numpy as np
 
 from .base import DatasetLayoutError, DatasetReader, Sequence, labels_by_frame, sorted_images
 from .masks import read_label, write_label
+from .types import SCORER
 
 NUM_CLASSES = 20
 
@@ -71,7 +72,7 @@ class VIPReader(DatasetReader):
     kind = "VIP"
     label_kind = "parts"
     num_classes = NUM_CLASSES
-    scorer = "vip"
+    scorer = SCORER["vip"]
 
     def __init__(self, root: str | os.PathLike, split: str = "val"):
         super().__init__(root)

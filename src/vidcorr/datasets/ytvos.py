@@ -15,12 +15,13 @@ import os
 
 from .base import DatasetLayoutError, DatasetReader, Sequence, labels_by_frame, sorted_images
 from .masks import objects_in, read_label
+from .types import SCORER
 
 
 class YouTubeVOSReader(DatasetReader):
     kind = "YouTube-VOS"
     label_kind = "masks"
-    scorer = "server"
+    scorer = SCORER["ytvos"]
 
     def __init__(self, root: str | os.PathLike, split: str = "valid", all_frames: bool = False):
         super().__init__(root)

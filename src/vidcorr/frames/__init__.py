@@ -1,6 +1,8 @@
 """Frames stage: decode raw videos into JPEG frame folders with a manifest per video."""
 
-from .decode import VIDEO_EXTENSIONS, VideoDecodeError, decode_video, probe_video
-from .extract import extract_video, list_videos
+from ..lazy_exports import lazy_exports
 
-__all__ = ["VIDEO_EXTENSIONS", "VideoDecodeError", "decode_video", "probe_video", "extract_video", "list_videos"]
+_EXPORTS = {"VIDEO_EXTENSIONS": "listing", "list_videos": "listing", "VideoDecodeError": "decode",
+            "decode_video": "decode", "probe_video": "decode", "extract_video": "extract"}
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+__all__ = list(_EXPORTS)

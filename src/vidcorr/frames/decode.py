@@ -11,7 +11,6 @@ import av
 import cv2
 import numpy as np
 
-VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".webm", ".mkv", ".m4v")
 # FFmpeg conceals bitstream errors by default and returns damaged frames without a word; "explode"
 # makes the decoder fail on the first error it detects. (The stricter "compliant"/"aggressive" flags
 # reject clean clips of ours, e.g. an MPEG-4 Part 2 AVI, so they stay off.)
@@ -113,7 +112,7 @@ def decode_video(
     Raises VideoDecodeError when the file cannot be opened, a packet or frame is flagged corrupt, the
     decoder detects any bitstream error, no frame decodes, the container holds fewer packets than it
     declares frames (truncation), or its sample aspect ratio is beyond MAX_PIXEL_ASPECT. A damaged byte that still forms a valid bitstream cannot be told
-    from content: neither MP4 nor AVI carries checksums (see README, "Frames").
+    from content: neither MP4 nor AVI carries checksums (see docs/stages.md, "Frames").
     Every packet the container does not mark for discarding (edit lists) must give a frame.
     """
     path = Path(path)

@@ -9,23 +9,9 @@ import cv2
 
 from ..atomic import atomic_dir, write_json
 from ..provenance import record, sha256_file
-from .decode import VIDEO_EXTENSIONS, VideoDecodeError, decode_video, probe_video
+from .decode import VideoDecodeError, decode_video, probe_video
+from .listing import MANIFEST
 
-MANIFEST = "manifest.json"
-
-
-def list_videos(root: str | os.PathLike) -> dict[str, Path]:
-    """Map video name (file stem) to path for every video file directly inside `root`."""
-    root = Path(root)
-    if not root.is_dir():
-        raise FileNotFoundError(f"video folder {root} does not exist; set the dataset's root to a folder of videos")
-    videos: dict[str, Path] = {}
-    for p in sorted(root.iterdir()):
-        if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS:
-            if p.stem in videos:
-                raise ValueError(f"{root}: two videos share the name {p.stem!r} ({videos[p.stem].name}, {p.name}); rename one")
-            videos[p.stem] = p
-    return videos
 
 
 def extract_video(

@@ -11,7 +11,8 @@ import numpy as np
 from PIL import Image
 
 from ..datasets.base import natural_key
-from .decode import VIDEO_EXTENSIONS, decode_video, probe_video
+from .decode import decode_video, probe_video
+from .listing import VIDEO_EXTENSIONS
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 DEFAULT_FPS = 24.0  # a folder of images has no frame rate: its overlay plays at this one unless given

@@ -1,7 +1,8 @@
 """Label propagation: one engine for object masks, part masks and keypoints."""
 
-from .config import PropagationConfig
-from .features import CopyFirst, LabFeatures, NetworkFeatures, make_features
-from .propagator import Propagator
+from ..lazy_exports import lazy_exports
 
-__all__ = ["PropagationConfig", "Propagator", "CopyFirst", "LabFeatures", "NetworkFeatures", "make_features"]
+_EXPORTS = {"PropagationConfig": "config", "Propagator": "propagator", "CopyFirst": "features",
+            "LabFeatures": "features", "NetworkFeatures": "features", "make_features": "features"}
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+__all__ = list(_EXPORTS)

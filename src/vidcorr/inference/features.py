@@ -77,9 +77,6 @@ class CopyFirst:
     """No matching at all: every frame receives the first frame's labels."""
 
 
-BASELINES = ("copy-first", "lab")  # the methods that need no checkpoint
-
-
 def make_features(checkpoint: str, device: torch.device):
     """`copy-first`, `lab` (BASELINES), or the path of an encoder checkpoint."""
     if checkpoint == "copy-first":

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torchvision.models.resnet import BasicBlock
 
-from ..colour import AB_SCALE
+from ..lab_scale import AB_SCALE
 from .inputs import input_tensor
 from .position import PositionEncoding, modulate
 

@@ -7,12 +7,16 @@ The workflow's rules and input functions ask a Plan; the package holds no other 
 
 from __future__ import annotations
 
-from ..datasets import READERS
-from ..inference.features import BASELINES
+from pathlib import Path
+
+from ..datasets.types import SCORER
+from ..inference.methods import BASELINES
 from ..provenance import config_hash
 from . import paths
 from .curve import CurvePoint, curve_points
+from .design import tables_of, variants_of
 from .runs import Run, Stage, deep_merge, experiment_runs, named_runs, stage_index
+from .validate import check_config, check_inputs
 from .zoo import PROTOCOLS, ZooModel, zoo_models
 
 FLOW_DEFAULTS = {"datasets": [], "compute": {}, "validation": None}  # no flow section: no flow stage
@@ -22,7 +26,8 @@ class Plan:
     def __init__(self, config: dict):
         self.config = config
         self.runs: dict[str, Run] = {}
-        for run in named_runs(config["training"]["runs"]) + experiment_runs(config.get("experiments")):
+        exp = config.get("experiments")
+        for run in named_runs(config["training"]["runs"]) + experiment_runs(exp and {**exp, "variants": variants_of(exp)}):
             if run.name in self.runs or run.name in config["evaluation"]["methods"] or run.name in BASELINES:
                 raise ValueError(f"run name {run.name!r} (training.runs or experiments.variants) is used twice")
             self.runs[run.name] = run
@@ -31,12 +36,29 @@ class Plan:
         self.curve_methods = {p.method: p for p in self.curve_points if p.final_of is None}  # the others are runs
         self.zoo = zoo_models(config)
         self.zoo_methods = {m.method(p): (m, p) for m in self.zoo if m.present for p in PROTOCOLS}
+        check_config(self)
+
+    def check_inputs(self) -> None:
+        """Before the workflow runs: every root and named input file is there (validate.check_inputs)."""
+        check_inputs(self)
 
     # datasets
     def scorer(self, dataset: str) -> str | None:
         """The metric a dataset is scored with (its reader's `scorer`); None for raw videos."""
-        kind = self.config["datasets"][dataset]["type"]
-        return READERS[kind].scorer if kind in READERS else None
+        return SCORER.get(self.config["datasets"][dataset]["type"])
+
+    def labelled(self, dataset: str) -> bool:
+        return self.config["datasets"][dataset]["type"] != "videos"
+
+    def is_generated(self, dataset: str) -> bool:
+        """True for datasets that live inside the generated synthetic benchmark."""
+        root = Path(self.config["roots"][dataset])
+        return root == Path(paths.SYNTHETIC) or Path(paths.SYNTHETIC) in root.parents
+
+    def server_scores(self) -> list[str]:
+        """The CSV of pasted YouTube-VOS server numbers (experiments.server_scores), if any."""
+        path = (self.config.get("experiments") or {}).get("server_scores")
+        return [path] if path else []
 
     def scored_locally(self, dataset: str) -> bool:
         return self.scorer(dataset) not in (None, "server")
@@ -130,13 +152,8 @@ class Plan:
         return [r for r in self.runs.values() if r.variant is not None]
 
     def ablation_tables(self) -> dict[str, dict]:
-        """Table id -> caption and the datasets it is scored on (its own, else experiments.datasets)."""
-        exp = self.config["experiments"]
-        out = {}
-        for t, spec in exp["tables"].items():
-            spec = spec if isinstance(spec, dict) else {"caption": spec}
-            out[t] = {"caption": spec["caption"], "datasets": spec.get("datasets", exp["datasets"])}
-        return out
+        """Table id -> caption and the datasets it is scored on (design.tables_of)."""
+        return tables_of(self.config["experiments"])
 
     def run_datasets(self, run: Run) -> list[str]:
         """The datasets a run is scored on: those of every table it fills, in table order."""
@@ -169,23 +186,22 @@ class Plan:
     # the default target
     def targets(self) -> list[str]:
         cfg = self.config
-        targets = [f"{paths.RESULTS}/{kind}/{name}.{ext}" for name in cfg["datasets"]
-                   for kind, ext in (("index", "json"), ("figures/preview", "png"))]
+        targets = [p for name in cfg["datasets"] for p in (paths.index(name), paths.preview(name))]
         targets += [paths.propagation(m, d) for m in self.reported_methods()
                     for d in dict.fromkeys(map(self.propagated_dataset, cfg["evaluation"]["datasets"]))]
         if self.scored():
-            targets += [f"{paths.RESULTS}/metrics/summary.csv", f"{paths.RESULTS}/figures/metrics.png"]
+            targets += [paths.summary("csv"), paths.summary("png")]
         targets += [paths.weight_maps(key) for key in self.weight_map_stages()]
         for name in self.flow()["datasets"]:
-            targets += [paths.flow_index(name), f"{paths.RESULTS}/figures/flow/{name}.png"]
+            targets += [paths.flow_index(name), paths.flow_picture(name)]
         if cfg.get("experiments"):
-            targets.append(f"{paths.RESULTS}/ablation.csv")
+            targets.append(paths.ABLATION)
         if self.curve_points:
-            targets.append(f"{paths.RESULTS}/learning_curve.csv")
+            targets.append(paths.learning_curve("csv"))
         if self.zoo:
             targets.append(paths.zoo_table("md"))
         if self.flow()["validation"]:
-            targets.append(f"{paths.RESULTS}/flow/{self.flow()['validation']['dataset']}/epe.csv")
+            targets.append(paths.flow_epe(self.flow()["validation"]["dataset"]))
         return targets
 
 

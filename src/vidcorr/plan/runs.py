@@ -96,7 +96,8 @@ def named_runs(runs: dict) -> list[Run]:
 
 
 def experiment_runs(experiments: dict | None) -> list[Run]:
-    """experiments.variants x seeds, each variant a set of overrides on experiments.base."""
+    """experiments.variants x seeds, each variant a set of overrides on experiments.base (the
+    variants as design.variants_of resolves them)."""
     if not experiments:
         return []
     base, default_seeds = experiments["base"], experiments.get("seeds", [0])

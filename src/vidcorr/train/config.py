@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING
 
-from ..colour import AB_SCALE
-from ..model.compactness import TrainingPrior
+from ..lab_scale import AB_SCALE
 from ..settings_schema import TRAINING_STAGE, check
+
+if TYPE_CHECKING:
+    from ..model.compactness import TrainingPrior
 
 STAGES = ("warmup", "inter", "mer")  # the order a run trains them in
 
@@ -130,5 +133,7 @@ class TrainConfig:
         """The training-time compactness prior this stage asks for, if any."""
         if not self.compactness:
             return None
+        from ..model.compactness import TrainingPrior  # torch: only where a stage trains, not where it is planned
+
         return TrainingPrior(self.compactness_k, self.compactness_sigma, self.compactness_weight,
                              self.compactness_form, self.compactness_threshold)

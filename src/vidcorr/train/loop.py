@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from ..atomic import atomic_file
-from ..colour import AB_SCALE
+from ..lab_scale import AB_SCALE
 from ..model import ResNet18Stride4, encoder_config, read_checkpoint, save_encoder, write_checkpoint
 from ..model.cluster_sampler import MultiClusterSampler
 from ..model.encoder import HEAD_CHANNELS, STRIDE
