@@ -11,7 +11,7 @@ from helpers import REPO
 from vidcorr.ablation.aggregate import aggregate, check_paper_file, read_paper_values, read_server_scores
 from vidcorr.ablation.tables import latex, markdown
 from vidcorr.plan.design import design, variants_of
-from vidcorr.plan.runs import deep_merge, experiment_runs, named_runs, stage_index
+from vidcorr.plan.runs import deep_merge, ablation_runs, named_runs, stage_index
 from vidcorr.sections import load_config
 from vidcorr.train.config import TrainConfig
 
@@ -26,16 +26,16 @@ def _config(config: str) -> dict:
     return load_config([REPO / config])
 
 
-def _experiments(config: str) -> dict:
-    """The config's experiments with its variants as the design gives them."""
-    exp = _config(config)["experiments"]
+def _ablation(config: str) -> dict:
+    """The config's ablation section with its variants as the design gives them."""
+    exp = _config(config)["ablation"]
     return {**exp, "variants": variants_of(exp)}
 
 
 def _filled(exp: dict) -> dict[str, dict[str, object]]:
     """table -> row label -> the seed-0 run that fills it."""
     out = {}
-    for run in experiment_runs(exp):
+    for run in ablation_runs(exp):
         if run.seed == exp["seeds"][0]:
             for table, row in run.tables.items():
                 out.setdefault(table, {})[row] = run
@@ -63,7 +63,7 @@ def test_variants_share_stage_prefixes_and_seeds_split_them():
                                   "inter": {"bank_frames": 8}, "mer": {"bank_frames": 8, "sampler": True}},
            "variants": {"a": {"inter": {"bank_frames": 0}}, "b": {}, "c": {"stages": ["warmup", "inter", "mer"]},
                         "d": {"seeds": [0, 1]}}}
-    runs = {r.name: r for r in experiment_runs(exp)}
+    runs = {r.name: r for r in ablation_runs(exp)}
     assert sorted(runs) == ["a-s0", "b-s0", "c-s0", "d-s0", "d-s1"]
     assert len({r.stages[0].key for r in runs.values() if r.seed == 0}) == 1  # one warm-up for seed 0
     assert runs["c-s0"].stages[1].key == runs["b-s0"].stages[1].key == runs["d-s0"].stages[1].key
@@ -76,12 +76,12 @@ def test_variants_share_stage_prefixes_and_seeds_split_them():
     assert [s.key for s in named[0].stages] == [s.key for s in runs["b-s0"].stages]
     assert len(stage_index(list(runs.values()) + named)) == 6
     with pytest.raises(ValueError, match="must run in order from warmup"):
-        experiment_runs({**exp, "variants": {"x": {"stages": ["inter"]}}})
+        ablation_runs({**exp, "variants": {"x": {"stages": ["inter"]}}})
 
 
 @pytest.mark.parametrize("config", CONFIGS)
 def test_every_row_of_every_table_has_a_variant_that_fills_it(config):
-    exp = _experiments(config)
+    exp = _ablation(config)
     expected = set(design()["tables"]) - (set() if "paper" in config else MAIN_TABLES)
     assert set(exp["tables"]) == expected
     filled = _filled(exp)
@@ -105,7 +105,7 @@ def _propagation(exp, run):
 @pytest.mark.parametrize("config", CONFIGS)
 def test_all_rows_are_the_full_models(config):
     cfg = _config(config)
-    exp = _experiments(config)
+    exp = _ablation(config)
     filled = _filled(exp)
     named = {r.name: r for r in named_runs(cfg["training"]["runs"])}
     liir, mer = (named[n] for n in (["liir", "mer"] if "paper" in config else ["liir-demo", "mer-demo"]))
@@ -118,7 +118,7 @@ def test_all_rows_are_the_full_models(config):
         full_liir |= {filled[t]["LIIR"].name for t in ("mer-1", "mer-2", "mer-3")}
         full_mer |= {filled[t]["MER"].name for t in ("mer-1", "mer-2", "mer-3")}
     assert len(full_liir) == len(full_mer) == 1
-    runs = {r.name: r for r in experiment_runs(exp)}
+    runs = {r.name: r for r in ablation_runs(exp)}
     for full, run in ((runs[full_liir.pop()], liir), (runs[full_mer.pop()], mer)):
         assert [s.key for s in full.stages] == [s.key for s in run.stages]  # the same trained model
         assert _propagation(exp, full)["compactness"] and run.propagation["compactness"]
@@ -131,7 +131,7 @@ def test_all_rows_are_the_full_models(config):
 
 @pytest.mark.parametrize("config", CONFIGS)
 def test_component_rows_add_one_component_to_the_baseline(config):
-    exp = _experiments(config)
+    exp = _ablation(config)
     filled = _filled(exp)
 
     def mer_on(run):

@@ -47,7 +47,7 @@ def test_a_config_changes_a_variant_for_its_scale_adds_its_own_or_runs_only_some
 
 
 @pytest.mark.parametrize("exp, message", [
-    ({**EXP, "only": ["liir-typo"]}, "experiments.only lists 'liir-typo'"),
+    ({**EXP, "only": ["liir-typo"]}, "ablation.only lists 'liir-typo'"),
     ({**EXP, "only": ["liir-pe-none"]}, "variant 'liir-pe-none' fills no row"),
     ({**EXP, "variants": {"mine": {"inter": {"bank_frames": 3}}}}, "variant 'mine' fills no row"),
 ])
@@ -57,7 +57,7 @@ def test_a_variant_that_fills_nothing_is_named(exp, message):
 
 
 def test_a_table_outside_the_design_needs_a_caption():
-    with pytest.raises(ValueError, match="experiments.tables.mine: not a table of the design"):
+    with pytest.raises(ValueError, match="ablation.tables.mine: not a table of the design"):
         tables_of({**EXP, "tables": {"mine": None}})
     assert tables_of({**EXP, "tables": {"mine": {"caption": "Mine"}}})["mine"]["caption"] == "Mine"
 

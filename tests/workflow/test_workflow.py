@@ -101,7 +101,7 @@ def test_paper_config_needs_roots_then_resolves_and_indexes(tmp_path):
     assert _job_count(dry, "submission_zip") == 3 * 2
     # A caption with an apostrophe passes through the shell (settings used to travel in '...').
     quoted = yaml.safe_load(open(paper))
-    quoted["experiments"]["tables"]["liir-1"]["caption"] = "LIIR's Table 1, DAVIS-2017 val"
+    quoted["ablation"]["tables"]["liir-1"]["caption"] = "LIIR's Table 1, DAVIS-2017 val"
     paper = str(tmp_path / "paper_quoted.yaml")
     Path(paper).write_text(yaml.safe_dump(quoted))
     snakemake(tmp_path, "results/ablation/manifest.yaml", "--configfile", paper, "--config", roots)
@@ -177,7 +177,7 @@ def test_ci_config_builds_everything_then_a_second_run_does_nothing(tmp_path):
     assert re.search(r"losses per step of stage (warmup|inter|mer)-[0-9a-f]{12}", html)  # captions name the stage
     # changing one variant's setting retrains that variant's stage only
     changed = yaml.safe_load(open(cfg))
-    changed["experiments"]["variants"]["mer-k3"]["mer"]["clusters"] = 2
+    changed["ablation"]["variants"]["mer-k3"] = {"mer": {"clusters": 2}}  # on the design's 3
     path = tmp_path / "changed.yaml"
     path.write_text(yaml.safe_dump(changed))
     dry = snakemake(tmp_path, "-n", "--configfile", str(path)).stdout

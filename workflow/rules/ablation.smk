@@ -1,7 +1,7 @@
-# Ablation: every experiment run scored on the datasets of the tables it fills, aggregated with
+# Ablation: every ablation run scored on the datasets of the tables it fills, aggregated with
 # the papers' values into results/ablation.csv, one Markdown + LaTeX table and one bar chart per
 # table. YouTube-VOS runs are zipped for the challenge server; its numbers come back through
-# experiments.server_scores.
+# ablation.server_scores.
 
 
 rule ablation_manifest:

@@ -49,8 +49,8 @@ def stage_flow(wildcards):
 
 
 def checkpoint_inputs(wildcards):
-    """The checkpoint file a method needs; nothing for the baselines."""
-    ckpt = PLAN.checkpoint_file(wildcards.method)
+    """What a method's propagation waits for (Plan.checkpoint_ready); nothing for the baselines."""
+    ckpt = PLAN.checkpoint_ready(wildcards.method)
     return [ckpt] if ckpt else []
 
 
@@ -92,7 +92,7 @@ def index_args(wildcards):
     name = wildcards.dataset
     spec = config["datasets"][name]
     if spec["type"] == "videos":
-        return f"--type frames --root {paths.frames(name)}"
+        return f"--type videos --root {paths.frames(name)}"
     options = json.dumps(spec.get("options", {}))
     return f"--type {spec['type']} --root {shlex.quote(config['roots'][name])} --options {shlex.quote(options)}"
 

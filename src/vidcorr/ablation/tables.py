@@ -48,7 +48,7 @@ def markdown(table: str, caption: str, rows: list[dict]) -> str:
     waiting = {(r["row"], z) for r in rows if r["value"] == "" and r["submission"] for z in r["submission"].split()}
     if waiting:
         lines += ["", "`server`: submit these zips to the YouTube-VOS challenge server and paste its numbers into "
-                  "the CSV named by experiments.server_scores (docs/ablation.md, YouTube-VOS):", ""]
+                  "the CSV named by ablation.server_scores (docs/ablation.md, YouTube-VOS):", ""]
         lines += [f"- {label}: `{z}`" for label, z in sorted(waiting)]
     return "\n".join(lines) + "\n"
 

@@ -14,12 +14,12 @@ READERS = {
     "ytvos": YouTubeVOSReader,
     "vip": VIPReader,
     "jhmdb": JHMDBReader,
-    "frames": FrameFolderReader,
+    "videos": FrameFolderReader,  # a videos dataset is read from the frame folders the frames stage wrote
 }
 
 
 def open_dataset(kind: str, root, sequences=None, exclude=None, **options) -> DatasetReader:
-    """Open a dataset of `kind` (davis, ytvos, vip, jhmdb, frames) at `root`; `sequences` keeps
+    """Open a dataset of `kind` (davis, ytvos, vip, jhmdb, videos) at `root`; `sequences` keeps
     only those of the split, `exclude` drops some (held-out dev sequences)."""
     try:
         cls = READERS[kind]

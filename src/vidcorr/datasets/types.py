@@ -7,5 +7,5 @@ SCORER = {  # type -> metric (vidcorr.metrics.SCORERS); "server": only a challen
     "ytvos": "server",
     "vip": "vip",
     "jhmdb": "jhmdb",
-    "frames": None,  # frame folders, unlabelled
+    "videos": None,  # raw videos, unlabelled: decoded by the frames stage, read from its frame folders
 }

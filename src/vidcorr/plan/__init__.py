@@ -15,7 +15,7 @@ from ..provenance import config_hash
 from . import paths
 from .curve import CurvePoint, curve_points
 from .design import tables_of, variants_of
-from .runs import Run, Stage, deep_merge, experiment_runs, named_runs, stage_index
+from .runs import Run, Stage, deep_merge, ablation_runs, named_runs, stage_index
 from .validate import check_config, check_inputs
 from .zoo import PROTOCOLS, ZooModel, zoo_models
 
@@ -26,10 +26,10 @@ class Plan:
     def __init__(self, config: dict):
         self.config = config
         self.runs: dict[str, Run] = {}
-        exp = config.get("experiments")
-        for run in named_runs(config["training"]["runs"]) + experiment_runs(exp and {**exp, "variants": variants_of(exp)}):
+        exp = config.get("ablation")
+        for run in named_runs(config["training"]["runs"]) + ablation_runs(exp and {**exp, "variants": variants_of(exp)}):
             if run.name in self.runs or run.name in config["evaluation"]["methods"] or run.name in BASELINES:
-                raise ValueError(f"run name {run.name!r} (training.runs or experiments.variants) is used twice")
+                raise ValueError(f"run name {run.name!r} (training.runs or ablation.variants) is used twice")
             self.runs[run.name] = run
         self.stages: dict[str, Stage] = stage_index(list(self.runs.values()))
         self.curve_points, self.curve_baselines = self._curve()
@@ -56,8 +56,8 @@ class Plan:
         return root == Path(paths.SYNTHETIC) or Path(paths.SYNTHETIC) in root.parents
 
     def server_scores(self) -> list[str]:
-        """The CSV of pasted YouTube-VOS server numbers (experiments.server_scores), if any."""
-        path = (self.config.get("experiments") or {}).get("server_scores")
+        """The CSV of pasted YouTube-VOS server numbers (ablation.server_scores), if any."""
+        path = (self.config.get("ablation") or {}).get("server_scores")
         return [path] if path else []
 
     def scored_locally(self, dataset: str) -> bool:
@@ -79,7 +79,7 @@ class Plan:
 
     # methods
     def methods(self) -> dict[str, str]:
-        """Method name -> checkpoint: the configured ones, every training and experiment run, and
+        """Method name -> checkpoint: the configured ones, every training and ablation run, and
         the learning curve's epoch checkpoints."""
         return {**self.config["evaluation"]["methods"], **{n: r.checkpoint for n, r in self.runs.items()},
                 **{n: p.checkpoint for n, p in self.curve_methods.items()},
@@ -95,16 +95,18 @@ class Plan:
         return sorted({s.key for r in self.runs.values() if r.variant is None for s in r.stages
                        if s.settings["loss_weight_map"]})
 
-    def checkpoint_file(self, method: str) -> str | None:
-        """The file a method's propagation reads (the stage's final.pt for a curve point, whose
-        epoch checkpoint is there once its stage has finished); None for the baselines."""
+    def checkpoint_ready(self, method: str) -> str | None:
+        """The file whose presence says a method's checkpoint is ready, which its propagate job waits
+        for: the checkpoint it reads (methods()), except for a learning-curve point, which reads an
+        epoch checkpoint that its stage writes before its final.pt (the stage's declared output);
+        None for the baselines."""
         if method in self.curve_methods:
             return paths.checkpoint(self.curve_methods[method].key)
         ckpt = self.methods()[method]  # a zoo method's: its converted file
         return None if ckpt in BASELINES else ckpt
 
     def propagation_settings(self, method: str) -> dict:
-        """The propagation section, with a run's overrides (for an experiment: the experiments'
+        """The propagation section, with a run's overrides (for an ablation run: the ablation section's
         and then the variant's; for a zoo method: its preset, or the section as it is)."""
         if method in self.zoo_methods:
             model, protocol = self.zoo_methods[method]
@@ -112,7 +114,7 @@ class Plan:
         run = self.runs.get(self.curve_methods[method].run if method in self.curve_methods else method)
         if run is None:
             return self.config["propagation"]
-        base = self.config["experiments"].get("propagation", {}) if run.variant is not None else {}
+        base = self.config["ablation"].get("propagation", {}) if run.variant is not None else {}
         return deep_merge(deep_merge(self.config["propagation"], base), run.propagation)
 
     def scored(self) -> list[tuple[str, str]]:
@@ -147,13 +149,13 @@ class Plan:
         points = [p for name in spec["runs"] for p in curve_points(self.runs[name], spec["steps"], named)]
         return points, spec.get("baselines", list(BASELINES))
 
-    # experiments
-    def experiment_runs(self) -> list[Run]:
+    # ablation
+    def ablation_runs(self) -> list[Run]:
         return [r for r in self.runs.values() if r.variant is not None]
 
     def ablation_tables(self) -> dict[str, dict]:
         """Table id -> caption and the datasets it is scored on (design.tables_of)."""
-        return tables_of(self.config["experiments"])
+        return tables_of(self.config["ablation"])
 
     def run_datasets(self, run: Run) -> list[str]:
         """The datasets a run is scored on: those of every table it fills, in table order."""
@@ -161,26 +163,26 @@ class Plan:
         return list(dict.fromkeys(d for t in run.tables for d in tables[t]["datasets"]))
 
     def ablation_scored(self) -> list[tuple[str, str]]:
-        """(run, dataset) pairs of the experiments scored here."""
-        return [(r.name, d) for r in self.experiment_runs() for d in self.run_datasets(r) if self.scored_locally(d)]
+        """(run, dataset) pairs of the ablation runs scored here."""
+        return [(r.name, d) for r in self.ablation_runs() for d in self.run_datasets(r) if self.scored_locally(d)]
 
     def ablation_submitted(self) -> list[tuple[str, str]]:
         """(run, dataset) pairs whose propagation the challenge server scores."""
-        return [(r.name, d) for r in self.experiment_runs() for d in self.run_datasets(r)
+        return [(r.name, d) for r in self.ablation_runs() for d in self.run_datasets(r)
                 if self.scorer(d) == "server"]
 
     def ablation_manifest(self) -> dict:
-        """What the aggregation needs to know about the experiments (tables, rows, runs)."""
-        exp = self.config["experiments"]
+        """What the aggregation needs to know about the ablation (tables, rows, runs)."""
+        exp = self.config["ablation"]
         tables = {t: {**spec, "rows": []} for t, spec in self.ablation_tables().items()}
-        for run in self.experiment_runs():
+        for run in self.ablation_runs():
             for t, row in run.tables.items():
                 if row not in tables[t]["rows"]:
                     tables[t]["rows"].append(row)
         runs = [{"name": r.name, "variant": r.variant, "seed": r.seed, "tables": r.tables, "checkpoint": r.checkpoint,
                  "config_hash": config_hash({"stages": [s.key for s in r.stages],
                                              "propagation": self.propagation_settings(r.name)})}
-                for r in self.experiment_runs()]
+                for r in self.ablation_runs()]
         return {"tables": tables, "runs": runs, "paper_datasets": exp.get("paper_datasets", {})}
 
     # the default target
@@ -194,7 +196,7 @@ class Plan:
         targets += [paths.weight_maps(key) for key in self.weight_map_stages()]
         for name in self.flow()["datasets"]:
             targets += [paths.flow_index(name), paths.flow_picture(name)]
-        if cfg.get("experiments"):
+        if cfg.get("ablation"):
             targets.append(paths.ABLATION)
         if self.curve_points:
             targets.append(paths.learning_curve("csv"))

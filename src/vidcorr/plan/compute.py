@@ -60,9 +60,9 @@ def selected(plan, runs: list[str] | None) -> dict:
 
 def stage_groups(plan, runs: dict) -> dict[str, list[str]]:
     """Stage keys by what uses them: `training.runs` (the named runs), then each ablation table of
-    `experiments.tables`; a stage appears in every group that uses it."""
+    `ablation.tables`; a stage appears in every group that uses it."""
     groups = {"training.runs": [s.key for r in runs.values() if r.variant is None for s in r.stages]}
-    for table in plan.config.get("experiments", {}).get("tables", {}):
+    for table in plan.config.get("ablation", {}).get("tables", {}):
         groups[table] = [s.key for r in runs.values() if table in r.tables for s in r.stages]
     return {name: list(dict.fromkeys(keys)) for name, keys in groups.items() if keys}
 

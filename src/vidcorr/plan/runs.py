@@ -95,19 +95,19 @@ def named_runs(runs: dict) -> list[Run]:
             for name, spec in runs.items()]
 
 
-def experiment_runs(experiments: dict | None) -> list[Run]:
-    """experiments.variants x seeds, each variant a set of overrides on experiments.base (the
+def ablation_runs(ablation: dict | None) -> list[Run]:
+    """ablation.variants x seeds, each variant a set of overrides on ablation.base (the
     variants as design.variants_of resolves them)."""
-    if not experiments:
+    if not ablation:
         return []
-    base, default_seeds = experiments["base"], experiments.get("seeds", [0])
+    base, default_seeds = ablation["base"], ablation.get("seeds", [0])
     runs = []
-    for variant, over in experiments["variants"].items():
+    for variant, over in ablation["variants"].items():
         over = dict(over or {})
         names = over.pop("stages", ["warmup", "inter"])
         bad = [s for s in names if s not in STAGES]
         if bad or not names or names != [s for s in STAGES if s in names] or names[0] != "warmup":
-            raise ValueError(f"experiments.variants.{variant}.stages must run in order from warmup "
+            raise ValueError(f"ablation.variants.{variant}.stages must run in order from warmup "
                              f"(warmup, inter, mer), not {names}")
         propagation, tables = over.pop("propagation", {}), over.pop("tables", {})
         seeds = over.pop("seeds", default_seeds)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def check_config(plan: Plan) -> None:
-    for check in (_datasets, _subsets, _evaluation, _flow, _training, _curve, _experiments):
+    for check in (_datasets, _subsets, _evaluation, _flow, _training, _curve, _ablation):
         check(plan)
 
 
@@ -31,7 +31,7 @@ def check_inputs(plan: Plan) -> None:
             raise ValueError(f"config key roots.{name}: folder {root!r} does not exist; point it at the dataset")
     for path in plan.server_scores():
         if not Path(path).is_file():
-            raise ValueError(f"config key experiments.server_scores: {path!r} does not exist; create it with the "
+            raise ValueError(f"config key ablation.server_scores: {path!r} does not exist; create it with the "
                              "header method,dataset,metric,value (see docs/ablation.md, YouTube-VOS) or remove the key")
 
 
@@ -39,9 +39,9 @@ def _datasets(plan: Plan) -> None:
     """Every dataset has a known type and a root; every root belongs to a dataset."""
     roots, datasets = plan.config["roots"], plan.config["datasets"]
     for name, spec in datasets.items():
-        if spec["type"] != "videos" and spec["type"] not in SCORER:
+        if spec["type"] not in SCORER:
             raise ValueError(f"config key datasets.{name}.type: {spec['type']!r} is not a dataset type; choose "
-                             f"videos or one of {sorted(set(SCORER) - {'frames'})}")
+                             f"one of {sorted(SCORER)}")
         if name not in roots:
             raise ValueError(f"config key roots.{name} is missing: set it to the folder of dataset {name!r}")
     for name in roots:
@@ -105,16 +105,16 @@ def _curve(plan: Plan) -> None:
                          "scored with J&F (type davis)")
 
 
-def _experiments(plan: Plan) -> None:
-    exp = plan.config.get("experiments")
+def _ablation(plan: Plan) -> None:
+    exp = plan.config.get("ablation")
     if not exp:
         return
     for t, spec in plan.ablation_tables().items():
         for d in spec["datasets"]:
             if d not in plan.config["datasets"] or not plan.labelled(d):
-                raise ValueError(f"config key experiments.tables.{t}.datasets lists {d!r}, which is not a labelled "
+                raise ValueError(f"config key ablation.tables.{t}.datasets lists {d!r}, which is not a labelled "
                                  "dataset in datasets")
-    for run in plan.experiment_runs():
+    for run in plan.ablation_runs():
         for t in run.tables:
             if t not in exp["tables"]:
-                raise ValueError(f"experiments.variants.{run.variant}.tables names table {t!r}, not in experiments.tables")
+                raise ValueError(f"ablation.variants.{run.variant}.tables names table {t!r}, not in ablation.tables")
