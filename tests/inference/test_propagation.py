@@ -77,6 +77,10 @@ def _brute(q, k, lab, cfg, long_term=(False, False), replaced=None):
     (PropagationConfig(radius=2, long_term_radius=None, topk=5, temperature=0.1, chunk_elements=500), (True, False)),
     (PropagationConfig(radius=1, long_term_radius=None, compactness=True, compactness_k=2, compactness_sigma=1.5,
                        temperature=0.1, chunk_elements=3000), (False, True)),
+    # short-term frames over the whole map, long-term ones windowed: the global layout, also while every
+    # frame held is long-term (a frame-1 memory; the key tiles were once picked there, and failed)
+    (PropagationConfig(radius=None, long_term_radius=2, topk=5, temperature=0.1, chunk_elements=500), (True, True)),
+    (PropagationConfig(radius=None, long_term_radius=2, topk=5, temperature=0.1, chunk_elements=500), (True, False)),
     # the LIIR port's form: softmax-weighted peaks, a frame's map replaced only past the threshold
     (PropagationConfig(radius=2, tile=3, compactness=True, compactness_form="port", compactness_k=2,
                        compactness_sigma=0.4247, compactness_threshold=0.12, temperature=0.1), (False, False)),
@@ -95,6 +99,23 @@ def test_matching_equals_brute_force(cfg, long_term):
                                _brute(q, k, lab, cfg, long_term, replaced), atol=1e-5, rtol=1e-5)
     if cfg.compactness_form == "port":  # both branches taken
         assert 0 < sum(replaced) < len(replaced), sum(replaced) / len(replaced)
+
+
+def test_the_settings_pick_the_matcher_and_it_reports_what_ran():
+    """make_matcher is the one place that picks the layout: key tiles where every radius is finite,
+    else the global search; each reports its kind, dtype and tile for provenance, and a propagator
+    records what its matchers report."""
+    from vidcorr.inference.matching import make_matcher
+
+    q = torch.nn.functional.normalize(torch.randn(8, 7, 9), dim=0)
+    for radii, kind in (((2, 3), "windowed"), ((None, 3), "global"), ((2, None), "global")):
+        cfg = PropagationConfig(radius=radii[0], long_term_radius=radii[1], tile=4, precision="float32")
+        matcher = make_matcher(cfg, q, q, slots=2)
+        assert matcher.describe() == {"kind": kind, "dtype": "float32", "tile": 4 if kind == "windowed" else None}
+    frames, masks = _moving_square()
+    prop = Propagator(LabFeatures(torch.device("cpu")), PropagationConfig(radius=None))
+    dict(prop.run(3, frames.__getitem__, one_hot(masks[0], 2)))
+    assert prop.ran()["matmul"] == [{"kind": "global", "dtype": "float32", "tile": None}]
 
 
 def test_bfloat16_matmul_only_shortlists_and_float32_weighs():
@@ -175,9 +196,9 @@ def test_a_second_sequence_reuses_the_key_tiles_and_equals_a_fresh_run():
     cfg = PropagationConfig(radius=2, tile=4, topk=5, temperature=0.1, short_term=2, precision="float32")
     prop = Propagator(lambda f: f, cfg)
     dict(prop.run(6, lambda t: (feats[0][t], feats[0][t]), firsts[0]))
-    buffer = prop._kept[1]
+    buffer = prop._kept
     second = dict(prop.run(6, lambda t: (feats[1][t], feats[1][t]), firsts[1]))
-    assert prop._kept[1] is buffer
+    assert prop._kept is buffer
     fresh = dict(Propagator(lambda f: f, cfg).run(6, lambda t: (feats[1][t], feats[1][t]), firsts[1]))
     for t, labels in fresh.items():
         assert labels.shape[0] == 2
@@ -326,7 +347,8 @@ def test_cli_propagates_davis_with_a_baseline_and_a_checkpoint(tmp_path):
     prov = json.loads((tmp_path / "net/provenance.json").read_text())
     assert prov["propagation"]["radius"] == 2 and len(prov["checkpoint_sha256"]) == 64
     dtype = matmul_dtype(PropagationConfig(), torch.device("cpu"), unit=True)
-    assert prov["ran"]["matmul"] == [{"dtype": str(dtype).removeprefix("torch."), "tile": 12 if dtype == torch.float32 else 8}]
+    assert prov["ran"]["matmul"] == [{"kind": "windowed", "dtype": str(dtype).removeprefix("torch."),
+                                      "tile": 12 if dtype == torch.float32 else 8}]
     assert prov["ran"]["device"] == "cpu" and prov["ran"]["autocast"] == "float32"  # the CPU policy: no autocast
 
 

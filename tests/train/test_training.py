@@ -103,6 +103,20 @@ def test_inter_video_negatives_only_lower_the_affinity_mass():
     assert other.reconstruction.item() != pytest.approx(base.reconstruction.item())
 
 
+@pytest.mark.parametrize("settings, softmax, pos_neg, reads", [
+    ({"stage": "warmup"}, False, False, False),
+    ({"stage": "inter", "bank_frames": 8}, True, False, True),
+    ({"stage": "inter", "bank_frames": 8, "loss_pos_neg": False}, True, False, True),  # L_pn is MER's only
+    ({"stage": "mer", "bank_frames": 8}, False, True, True),
+    ({"stage": "mer", "bank_frames": 8, "pos_neg_positive": "pixel"}, True, True, True),
+    ({"stage": "mer", "loss_pos_neg": False, "pos_neg_positive": "pixel"}, False, False, False),
+])
+def test_what_the_bank_does_follows_from_the_settings(settings, softmax, pos_neg, reads):
+    """The training loop asks TrainConfig what the bank does, never the stage's name."""
+    cfg = TrainConfig.from_dict(settings)
+    assert (cfg.bank_in_softmax, cfg.pos_neg_loss, cfg.reads_bank) == (softmax, pos_neg, reads)
+
+
 def test_a_few_steps_lower_the_reconstruction_loss(synthetic_root):
     from vidcorr.colour import lab_tensor
     from vidcorr.datasets import open_dataset

@@ -23,7 +23,8 @@ import torch
 import torch.nn.functional as F
 
 from ..device import native_bf16
-from ..model.compactness import inference_weights
+from ..model.compactness import propagation_weights
+from ..model.windows import chebyshev, in_window
 from .config import PropagationConfig
 
 RESCORE = 2  # a 16-bit matmul shortlists this many times topk candidates for the float32 pick
@@ -66,12 +67,15 @@ def unit_features(x: torch.Tensor, dim: int = 0) -> bool:
 
 
 class KeyTiles:
-    """Memory frames of an (h, w) feature map with `dim` channels, in tile layout: slot i holds
-    one frame's key squares (n, S*S, dim + 2T) and, per pixel, its float32 key and labels."""
+    """A matcher (inference/matching.py) for settings where every radius is finite: memory frames of
+    an (h, w) feature map with `dim` channels, in tile layout: slot i holds one frame's key squares
+    (n, S*S, dim + 2T) and, per pixel, its float32 key and labels."""
+
+    kind = "windowed"
 
     def __init__(self, h: int, w: int, dim: int, cfg: PropagationConfig, device: torch.device, slots: int = 1,
                  unit: bool = False):
-        self.h, self.w, self.dim, self.cfg, self.device = h, w, dim, cfg, device
+        self.h, self.w, self.dim, self.cfg, self.device, self.unit = h, w, dim, cfg, device, unit
         self.dtype = matmul_dtype(cfg, device, unit)
         self.t = t = tile_side(cfg, self.dtype)
         self.r = max(cfg.radius, cfg.long_term_radius)
@@ -109,6 +113,14 @@ class KeyTiles:
         self.frames += [None] * more
         self.windows += [None] * more  # the radius whose penalties each slot holds (None: masked)
 
+    def describe(self) -> dict:
+        """What ran, for provenance: the matmul's dtype (`precision: auto` picks it by machine) and tile side."""
+        return {"kind": self.kind, "dtype": str(self.dtype).removeprefix("torch."), "tile": self.t}
+
+    def fits(self, h: int, w: int, dim: int, device: torch.device, slots: int, unit: bool) -> bool:
+        """Whether a sequence of this size and kind can reuse this layout's buffers (`clear` first)."""
+        return (self.h, self.w, self.dim, self.device, len(self.frames), self.unit) == (h, w, dim, device, slots, unit)
+
     def clear(self) -> None:
         """Hold no frame; the buffers stay allocated, for the next sequence of this size."""
         self.keys[..., self.dim:] = -BIG
@@ -133,8 +145,8 @@ class KeyTiles:
         """Penalty channels of key square positions: by column (ntx, S, T), -1 within `radius` of
         query column j of the tile, and by row (nty, S, T), 0 within it; -BIG elsewhere."""
         t, s = self.t, self.s
-        off = (torch.arange(s, device=self.device)[:, None] - self.r - torch.arange(t, device=self.device)).abs()
-        near = off <= radius  # (S, T)
+        off = torch.arange(s, device=self.device)[:, None] - self.r - torch.arange(t, device=self.device)
+        near = in_window(chebyshev(off[..., None]), radius)  # (S, T): the square window, one axis at a time
         cols = torch.where(near[None] & self.col_inside[..., None], -1.0, -BIG)
         rows = torch.where(near[None] & self.row_inside[..., None], 0.0, -BIG)
         return cols, rows
@@ -277,10 +289,8 @@ class KeyTiles:
         b, q, _ = logits.shape
         m = len(self.frames)
         outside = (logits < -BIG / 2).view(b, q, m, ss)
-        affinity = torch.softmax(logits.div_(cfg.temperature), dim=-1).view(b, q, m, ss)  # in place: bounded memory
-        mixture = inference_weights(affinity, (self.s, self.s), outside, k=cfg.compactness_k, sigma=cfg.compactness_sigma,
-                                    form=cfg.compactness_form, threshold=cfg.compactness_threshold)
-        del affinity
+        logits.div_(cfg.temperature)  # in place: bounded memory
+        mixture = propagation_weights(logits, (self.s, self.s), outside, cfg)
         labels = self.labels[:, self.pix[c]]  # (M, tiles, S*S, C)
         return torch.einsum("bqmn,mbnc->bqc", mixture, labels)
 

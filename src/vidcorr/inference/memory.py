@@ -58,10 +58,14 @@ class Memory:
         return int(cfg.first_frame) + cfg.first_frames - 1 + len(cfg.keep_frames) + short + cfg.long_term_size
 
     def tensors(self) -> tuple[torch.Tensor, torch.Tensor, list[bool]]:
-        """Keys (M, D, h, w), labels (M, C, h, w) (widened if classes were added) and, per frame,
-        whether it is long-term memory."""
+        """Keys (M, D, h, w), labels (M, C, h, w) (`stacked`) and, per frame, whether it is long-term memory."""
         entries = self.entries()
-        c = max(e[2].shape[0] for e in entries)
-        keys = torch.stack([e[1] for e in entries])
-        labels = torch.stack([torch.nn.functional.pad(e[2], (0, 0, 0, 0, 0, c - e[2].shape[0])) for e in entries])
-        return keys, labels, self.long_term(entries)
+        return *stacked(entries), self.long_term(entries)
+
+
+def stacked(entries: list[tuple[int, torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Memory entries' keys (M, D, h, w) and labels (M, C, h, w), widened where classes were added."""
+    c = max(e[2].shape[0] for e in entries)
+    keys = torch.stack([e[1] for e in entries])
+    labels = torch.stack([torch.nn.functional.pad(e[2], (0, 0, 0, 0, 0, c - e[2].shape[0])) for e in entries])
+    return keys, labels

@@ -1,8 +1,8 @@
 """The propagation core, frame by frame:
 
   frame 0: encode it and store its given labels as permanent memory;
-  frame t: encode it once, transfer labels from every memory frame (key_tiles.py, or matching.py
-           when some frame is searched over the whole map), upsample them
+  frame t: encode it once, transfer labels from every memory frame (the sequence's matcher,
+           matching.make_matcher: windowed or global), upsample them
            to the input size, overwrite the pixels of any object first given at t, and store the
            result (at feature resolution) as short-term memory for the next frames: soft, or
            with `memory_labels: hard` the argmax's one-hot (MAST's and the LIIR port's memory).
@@ -23,8 +23,7 @@ from .config import PropagationConfig
 from ..model.encoder import stride4_size
 from .features import CopyFirst
 from .labels import downsample, upsample
-from .key_tiles import KeyTiles, unit_features
-from .matching import transfer_labels, windowed
+from .matching import Matcher, make_matcher
 from .memory import Memory
 
 
@@ -33,16 +32,16 @@ class Propagator:
         self.features = features.normalized(cfg.normalize) if hasattr(features, "normalized") else features
         self.cfg = cfg
         self.device = torch.device(device)
-        self._kept: tuple[tuple, KeyTiles] | None = None  # the last finished sequence's key tiles
-        self._matmuls: set[tuple[str, int]] = set()  # (dtype, tile side) of every key-tile layout that ran
+        self._kept: Matcher | None = None  # the last finished sequence's matcher (its buffers are reused)
+        self._matchers: list[dict] = []  # Matcher.describe() of every distinct matcher that ran
 
     def ran(self) -> dict:
-        """What ran, for provenance (not a recomputation): the device, the encoder's autocast dtype,
-        and the windowed matmul's dtype and tile side (one entry per distinct layout used)."""
+        """What ran, for provenance (as the matchers report it, not a recomputation): the device, the
+        encoder's autocast dtype, and each distinct matcher's kind, matmul dtype and tile side."""
         policy = getattr(self.features, "policy", None)
         return {"device": str(self.device),
                 "autocast": str(policy.dtype).removeprefix("torch.") if policy else None,
-                "matmul": [{"dtype": d, "tile": t} for d, t in sorted(self._matmuls)]}
+                "matmul": list(self._matchers)}
 
     def low_size(self, height: int, width: int) -> tuple[int, int]:
         """Feature-map size for a native frame size (after cfg.input_scale)."""
@@ -89,16 +88,15 @@ class Propagator:
         query, key = self._encode(read_frame(0))
         low = first_low if first_low is not None else downsample(first.to(self.device), low_size)
         memory.add(0, key, low.to(self.device), annotated=True)
-        spec, tiles = self._key_tiles(low_size, query, key, memory.capacity()) if windowed(self.cfg) else (None, None)
+        kept, self._kept = self._kept, None  # taken: a sequence run meanwhile gets its own
+        matcher = make_matcher(self.cfg, query, key, memory.capacity(), kept)
+        if matcher.describe() not in self._matchers:
+            self._matchers.append(matcher.describe())
         for t in range(1, num_frames):
             query, key = self._encode(read_frame(t))
-            if tiles is not None:  # each memory frame laid out once, when it enters memory
-                entries = memory.entries()
-                tiles.sync(entries, memory.long_term(entries))
-                low = tiles.transfer(query)
-            else:
-                keys, labels, long_term = memory.tensors()
-                low = transfer_labels(query, keys, labels, self.cfg, long_term)
+            entries = memory.entries()
+            matcher.sync(entries, memory.long_term(entries))  # windowed: a frame is laid out once, as it enters
+            low = matcher.transfer(query)
             full = upsample(low, size)
             annotated = t in given
             if annotated:
@@ -110,24 +108,7 @@ class Propagator:
                 low = downsample(full, low_size)
             memory.add(t, key, low, annotated=annotated)
             yield t, full
-        if tiles is not None:
-            self._kept = (spec, tiles)  # for the next sequence
-
-    def _key_tiles(self, low_size: tuple[int, int], query: torch.Tensor, key: torch.Tensor,
-                   slots: int) -> tuple[tuple, KeyTiles]:
-        """The memory layout for a new sequence: the last finished sequence's, emptied, where it has the
-        same size and kind and as many slots (its key buffer, 1.35 GB at 480p, cost up to 2 s of page
-        faults to allocate on 2 cores); taken, so a sequence run meanwhile gets its own. A 16-bit
-        shortlist only for unit (cosine) features (matmul_dtype)."""
-        unit = unit_features(query) and unit_features(key)
-        spec = (low_size, key.shape[0], unit, key.device)
-        kept, self._kept = self._kept, None
-        if kept is not None and kept[0] == spec and len(kept[1].frames) == slots:
-            kept[1].clear()
-            return spec, kept[1]
-        tiles = KeyTiles(*low_size, key.shape[0], self.cfg, key.device, slots, unit=unit)
-        self._matmuls.add((str(tiles.dtype).removeprefix("torch."), tiles.t))
-        return spec, tiles
+        self._kept = matcher  # for the next sequence
 
     def _write_in(self, labels: torch.Tensor, new: torch.Tensor) -> torch.Tensor:
         """Overwrite the pixels of newly given objects (channels >= 1 of `new`) with their labels."""

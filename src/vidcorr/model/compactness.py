@@ -99,3 +99,13 @@ def inference_weights(affinity: torch.Tensor, grid: tuple[int, int], outside: to
         weights = torch.where(affinity.amax(-1, keepdim=True) > threshold, heat, affinity)
     weights.masked_fill_(outside, 0)
     return weights.div_(weights.sum(dim=(-1, -2), keepdim=True).clamp_min(1e-12))
+
+
+def propagation_weights(logits: torch.Tensor, grid: tuple[int, int], outside: torch.Tensor, cfg) -> torch.Tensor:
+    """The prior as propagation applies it, whichever layout matched: `inference_weights` of the joint
+    softmax of logits (B, Q, M * N or M, N; already over the temperature, -inf or far below the rest
+    where `outside` (B, Q, M, N)), with the propagation settings' compactness_*."""
+    b, q, m, n = outside.shape
+    affinity = torch.softmax(logits.reshape(b, q, m * n), dim=-1).view(b, q, m, n)
+    return inference_weights(affinity, grid, outside, k=cfg.compactness_k, sigma=cfg.compactness_sigma,
+                             form=cfg.compactness_form, threshold=cfg.compactness_threshold)

@@ -41,7 +41,7 @@ from torch import nn
 
 from ..device import generator_on
 from .position import sinusoid_2d
-from .windows import local_windows
+from .windows import in_window, local_windows
 
 
 def potential_value(fq: torch.Tensor, fr: torch.Tensor, gamma: float, omega: float, radius: int) -> torch.Tensor:
@@ -50,7 +50,7 @@ def potential_value(fq: torch.Tensor, fr: torch.Tensor, gamma: float, omega: flo
     q, r = fq.flatten(2), fr.flatten(2)
     win = local_windows(h, w, radius, device=fq.device)
     sim = torch.matmul(win.gather_queries(q), win.gather_keys(r).transpose(-1, -2))  # (B, n, Tq, Tk)
-    inside = win.distance <= radius
+    inside = in_window(win.distance, radius)
     m = win.scatter(torch.where((sim > gamma) & inside, sim, torch.zeros_like(sim)).sum(-1))  # (B, HW)
     count = win.scatter(inside.sum(-1)[None]).to(sim)
     self_sim = (q * q).sum(1)  # 1 for normalised features

@@ -1,5 +1,7 @@
 """Pixel grids and local windows on a feature map, as the training losses and the VEN use them
-(propagation folds its windows into the matmul instead: inference/key_tiles.py)."""
+(propagation folds its windows into the matmul instead: inference/key_tiles.py). What "inside the
+window" means is stated here once (`chebyshev`, `in_window`); every window in training, the VEN
+and propagation asks these two."""
 
 from __future__ import annotations
 
@@ -14,10 +16,22 @@ def grid_coords(h: int, w: int, device=None) -> torch.Tensor:
     return torch.stack([xs.reshape(-1), ys.reshape(-1)], -1).float()
 
 
+def chebyshev(offset: torch.Tensor) -> torch.Tensor:
+    """max(|dx|, |dy|) of offsets (..., 2), or |d| of offsets (..., 1) along one axis: the window is
+    a square, so a pair's distance is its larger axis offset."""
+    return offset.abs().amax(-1)
+
+
+def in_window(distance: torch.Tensor, radius) -> torch.Tensor:
+    """The window rule: a key is compared with a query when their `chebyshev` distance is at most
+    `radius` (a number, or per query a tensor that broadcasts against `distance`)."""
+    return distance <= radius
+
+
 def chebyshev_distance(h: int, w: int, device=None) -> torch.Tensor:
-    """(HW, HW) max(|dx|, |dy|) between every two positions."""
+    """(HW, HW) distance between every two positions."""
     xy = grid_coords(h, w, device)
-    return (xy[:, None] - xy[None]).abs().amax(-1)
+    return chebyshev(xy[:, None] - xy[None])
 
 
 TILE = 16  # query tile side of the training's windowed affinity (memory/speed trade-off only)
@@ -62,7 +76,7 @@ def local_windows(h: int, w: int, radius: int, tile: int = TILE, device=None) ->
     q_real = (q_xy[..., 0] < w) & (q_xy[..., 1] < h)
     q_xy = torch.minimum(q_xy, torch.tensor([w - 1, h - 1], device=device))
     k_real = (k_xy >= 0).all(-1) & (k_xy[..., 0] < w) & (k_xy[..., 1] < h)
-    distance = (q_xy[:, :, None] - k_xy[:, None]).abs().amax(-1).float()
+    distance = chebyshev(q_xy[:, :, None] - k_xy[:, None]).float()
     distance = distance.masked_fill(~k_real[:, None], float("inf"))
     queries = q_xy[..., 1] * w + q_xy[..., 0]
     keys = torch.where(k_real, k_xy[..., 1] * w + k_xy[..., 0], torch.zeros_like(k_real, dtype=torch.long))

@@ -116,7 +116,7 @@ class TrainConfig:
         if cfg.ven_target != "frozen" and not (cfg.ven and cfg.loss_weight_map):
             raise ValueError(f"ven_target {cfg.ven_target} trains the VEN, which only a stage with ven and "
                              "loss_weight_map runs: switch both on, or leave ven_target frozen")
-        if cfg.stage == "mer" and cfg.loss_pos_neg and not cfg.bank_frames:
+        if cfg.pos_neg_loss and not cfg.bank_frames:
             raise ValueError("loss_pos_neg takes its negatives from the memory bank: set bank_frames > 0")
         if cfg.stage == "warmup" and cfg.bank_frames:
             raise ValueError("the warm-up stage is intra-video only: set bank_frames: 0")
@@ -124,6 +124,33 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    # What the memory bank does in a stage, stated once here (the training loop asks these, not the stage's
+    # name). Properties of the existing settings, not settings: a stage's key hashes the settings that
+    # differ from the defaults, so new ones would rename trained stages or change what they ran.
+
+    @property
+    def bank_in_softmax(self) -> bool:
+        """The bank's negatives join the affinity's softmax denominator (the reconstruction's numerator
+        stays intra-video): the inter-video stage (LIIR Eq. 4-5), and MER's `pixel_positive`."""
+        return self.stage == "inter" or self.pixel_positive
+
+    @property
+    def pos_neg_loss(self) -> bool:
+        """MER's positive-negative term against the bank (Eq. 16-17): only the mer stage has it."""
+        return self.stage == "mer" and self.loss_pos_neg
+
+    @property
+    def pixel_positive(self) -> bool:
+        """Eq. 17 read as LIIR's Eq. 4-5 (pos_neg_positive: pixel): the query pixel's own value is the
+        unique positive of its reconstruction, the bank's pixels join the affinity's denominator as
+        negatives, and L_pn is that reconstruction's smooth L1 (which L_w then weights)."""
+        return self.pos_neg_loss and self.pos_neg_positive == "pixel"
+
+    @property
+    def reads_bank(self) -> bool:
+        """Some term reads the bank, so the momentum encoder fills it (where bank_frames > 0)."""
+        return self.bank_in_softmax or self.pos_neg_loss
 
     def needs_flow(self) -> bool:
         """The stage reads the training datasets' flow: to fuse it (Eq. 5), or as the VEN's motion target."""

@@ -249,7 +249,7 @@ def build(cfg: TrainConfig, data: torch.utils.data.Dataset, init, ranks: Ranks) 
     optimizer = torch.optim.Adam([p for p in (*model.parameters(), *heads.parameters()) if p.requires_grad], lr=cfg.lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(cfg, total))
     bank = MemoryBank(cfg.bank_frames, cfg.bank_points, HEAD_CHANNELS[cfg.head])
-    use_bank = bool(bank.capacity) and (cfg.stage == "inter" or (cfg.stage == "mer" and cfg.loss_pos_neg))
+    use_bank = bool(bank.capacity) and cfg.reads_bank
     return Parts(data, model, ema, heads, net, fusion, ven, clusters, optimizer, scheduler, bank, use_bank, total,
                  ranks.policy.grad_scaler())
 
@@ -394,7 +394,7 @@ def step_losses(parts: Parts, cfg: TrainConfig, batch: dict, channel: torch.Tens
     losses = reconstruction_losses(
         fq, fr, values, target, radius=cfg.radius, temperature=cfg.temperature,
         ranges=parts.clusters(fq.detach(), fr.detach(), g).ranges if parts.clusters is not None else None,
-        negatives=negs if cfg.stage == "inter" or pixel_positive(cfg) else None, negative_videos=neg_videos,
+        negatives=negs if cfg.bank_in_softmax else None, negative_videos=neg_videos,
         videos=batch["video"],
         compactness=cfg.compactness_prior(),
         scale=scale,
@@ -405,22 +405,15 @@ def step_losses(parts: Parts, cfg: TrainConfig, batch: dict, channel: torch.Tens
         beta = beta_at(global_step / max(parts.total - 1, 1), cfg.beta_start, cfg.beta_end, cfg.beta_schedule)
         objective["weight_map"] = cfg.weight_lambda * weight_map_loss(
             losses.prediction, target, normalise_weights(weights, cfg.weight_norm), beta, scale)
-    elif not (pixel_positive(cfg) and negs is not None):  # (the pixel reading's L_pn is this reconstruction)
+    elif not (cfg.pixel_positive and negs is not None):  # (the pixel reading's L_pn is this reconstruction)
         objective["reconstruction"] = losses.reconstruction
-    if cfg.stage == "mer" and negs is not None:  # Eq. 17
-        if pixel_positive(cfg):  # the reconstruction through the bank-widened affinity, against the pixel
+    if cfg.pos_neg_loss and negs is not None:  # Eq. 17
+        if cfg.pixel_positive:  # the reconstruction through the bank-widened affinity, against the pixel
             objective["pos_neg"] = losses.reconstruction
         else:
             pos = positive_logits(fq, fr, losses, cfg.temperature, cfg.pos_neg_positive)
             objective["pos_neg"] = positive_negative_loss(fq, pos, negs, neg_videos, batch["video"], cfg.temperature)
     return qi, losses, objective
-
-
-def pixel_positive(cfg: TrainConfig) -> bool:
-    """Eq. 17 read as LIIR's Eq. 4-5 (pos_neg_positive: pixel): the query pixel's own value is the
-    unique positive of its reconstruction, the bank's pixels join the affinity's denominator as
-    negatives, and L_pn is that reconstruction's smooth L1 (which L_w then weights)."""
-    return cfg.stage == "mer" and cfg.loss_pos_neg and cfg.pos_neg_positive == "pixel"
 
 
 def weight_map(parts: Parts, cfg: TrainConfig, fq, fr, batch: dict, g: torch.Generator, objective: dict,

@@ -6,7 +6,7 @@ Eq. 16-17 positive-negative loss, in three readings of the paper's lost symbols
           reference's features inside the window, the sampler's when it is on) or the window's
           reference pixels as a whole, its negatives the memory-bank pixels of other videos, the
           loss the cross-entropy of picking the positive among them; the reconstruction itself
-          stays intra-video. pixel (train/loop.py `pixel_positive`): LIIR's Eq. 4-5, whose InfoNCE
+          stays intra-video. pixel (train/config.py `pixel_positive`): LIIR's Eq. 4-5, whose InfoNCE
           form the text describes ("pixels from the current video sequence and other video
           sequences are used as positive and negative samples ... to reconstruct the current
           frame"): the bank joins the affinity's denominator, the reconstructed frame is compared

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
 from ..model.compactness import TrainingPrior
-from ..model.windows import Windows, local_windows
+from ..model.windows import Windows, in_window, local_windows
 
 RECON_SCALE = 20.0  # MAST: smooth_l1(20 * prediction, 20 * target)
 
@@ -81,11 +81,8 @@ def window_logits(fq: torch.Tensor, fr: torch.Tensor, radius: int, temperature: 
     q = win.gather_queries(fq.reshape(b, d, h * w))
     k = win.gather_keys(fr.reshape(b, d, h * w))
     logits = torch.matmul(q, k.transpose(-1, -2)) / temperature
-    if ranges is None:
-        outside = win.distance > radius
-    else:
-        outside = win.distance[None] > ranges[:, win.queries][..., None]
-    return win, logits.masked_fill(outside, float("-inf"))
+    inside = in_window(win.distance, radius if ranges is None else ranges[:, win.queries][..., None])
+    return win, logits.masked_fill(~inside, float("-inf"))
 
 
 def reconstruction_losses(
