@@ -7,10 +7,11 @@ import os
 
 from ..atomic import write_text
 from ..inference.presets import PRESETS
+from ..metrics import SCORERS
 from ..metrics.summary import collect
 from ..metrics.tables import write_csv
 
-HEADLINE = {"davis": "J&F-Mean", "vip": "mIoU", "jhmdb": "PCK@0.1"}  # scorer -> the number a method prints
+PRINTED = {name: s.printed for name, s in SCORERS.items()}  # scorer -> the number a method prints
 COLUMNS = ["model", "format", "file", "dataset", "metric", "printed", "own", "ours", "own_minus_printed", "status"]
 
 READING = """How to read a gap between "own" and "printed":
@@ -26,11 +27,11 @@ READING = """How to read a gap between "own" and "printed":
 def zoo_rows(manifest: dict, metrics: list[tuple[str, str, str]]) -> list[dict]:
     """One row per model and dataset; values in % as the papers print them."""
     values = {(r["method"], r["dataset"], r["metric"]): 100 * r["value"]
-              for r in collect(metrics, list(HEADLINE.values()))}
+              for r in collect(metrics, list(PRINTED.values()))}
     rows = []
     for m in manifest["models"]:
         for dataset, scorer in manifest["datasets"].items():
-            metric = HEADLINE.get(scorer)
+            metric = PRINTED.get(scorer)
             printed = m["printed"].get(dataset)
             row = {"model": m["name"], "format": m["format"], "file": os.path.basename(m["file"]), "dataset": dataset,
                    "metric": metric, "printed": printed}

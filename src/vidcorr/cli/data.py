@@ -35,10 +35,10 @@ def _settings(args) -> int:
 
 
 def add_commands(sub) -> None:
-    from ..datasets import READERS
+    from ..datasets.types import READER
 
     i = sub.add_parser("index", help="validate a dataset and write its index (JSON), the handle every stage reads")
-    i.add_argument("--type", required=True, choices=sorted(READERS))
+    i.add_argument("--type", required=True, choices=sorted(READER))
     i.add_argument("--root", required=True)
     i.add_argument("--options", default=None, help='reader options as JSON, e.g. \'{"split": "val", "year": 2017}\'')
     i.add_argument("--out", required=True)

@@ -2,7 +2,7 @@
 
 from ..lazy_exports import lazy_exports
 
-_EXPORTS = {"DatasetLayoutError": "base", "DatasetReader": "base", "Sequence": "base", "READERS": "registry",
+_EXPORTS = {"DatasetLayoutError": "base", "DatasetReader": "base", "Sequence": "base", "reader_class": "registry",
             "open_dataset": "registry"}
 __getattr__ = lazy_exports(__name__, _EXPORTS)
 __all__ = list(_EXPORTS)

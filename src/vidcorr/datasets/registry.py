@@ -1,29 +1,23 @@
-"""The reader of each dataset type, and opening a dataset by its type."""
+"""Opening a dataset by its type: datasets/types.py names each type's reader, imported here only
+when a dataset of that type is opened."""
 
 from __future__ import annotations
 
-from .base import DatasetReader
-from .davis import DavisReader
-from .frame_folders import FrameFolderReader
-from .jhmdb import JHMDBReader
-from .vip import VIPReader
-from .ytvos import YouTubeVOSReader
+from importlib import import_module
 
-READERS = {
-    "davis": DavisReader,
-    "ytvos": YouTubeVOSReader,
-    "vip": VIPReader,
-    "jhmdb": JHMDBReader,
-    "videos": FrameFolderReader,  # a videos dataset is read from the frame folders the frames stage wrote
-}
+from .base import DatasetReader
+from .types import READER
+
+
+def reader_class(kind: str) -> type[DatasetReader]:
+    try:
+        module, name = READER[kind].rsplit(".", 1)
+    except KeyError:
+        raise ValueError(f"unknown dataset type {kind!r}; choose one of {sorted(READER)}") from None
+    return getattr(import_module(f"{__package__}.{module}"), name)
 
 
 def open_dataset(kind: str, root, sequences=None, exclude=None, **options) -> DatasetReader:
     """Open a dataset of `kind` (davis, ytvos, vip, jhmdb, videos) at `root`; `sequences` keeps
     only those of the split, `exclude` drops some (held-out dev sequences)."""
-    try:
-        cls = READERS[kind]
-    except KeyError:
-        raise ValueError(f"unknown dataset type {kind!r}; choose one of {sorted(READERS)}") from None
-    return cls(root, **options).select(sequences, exclude)
-
+    return reader_class(kind)(root, **options).select(sequences, exclude)

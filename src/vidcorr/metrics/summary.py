@@ -6,12 +6,11 @@ import csv
 import os
 
 from ..atomic import atomic_file
+from . import SCORERS
 from .tables import write_csv
 
-HEADLINE = ["J&F-Mean", "J-Mean", "F-Mean", "mIoU", "AP", "PCK@0.1", "PCK@0.2"]
-# every global metric the papers' tables can show (the ablation tables compare them all)
-METRICS = ["J&F-Mean", "J-Mean", "J-Recall", "J-Decay", "F-Mean", "F-Recall", "F-Decay", "mIoU", "AP",
-           "PCK@0.1", "PCK@0.2"]
+HEADLINE = [c for s in SCORERS.values() for c in s.headline]  # what the summary shows
+METRICS = [c for s in SCORERS.values() for c in s.columns]  # every global metric the papers' tables can show
 
 
 def collect(tables: list[tuple[str, str, str | os.PathLike]], metrics: list[str] = HEADLINE) -> list[dict]:
