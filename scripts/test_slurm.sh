@@ -406,7 +406,7 @@ for line in open(state / "jobcomp.txt"):
     slurm[f["JobId"]] = {"state": f["JobState"], "minutes": int(f["TimeLimit"]), "cpus": int(tres["cpu"]),
                          "mem_mb": mb(tres["mem"])}
 
-submitted, planned, problems = [], set(), []
+submitted, planned, problems, all_jobs = [], set(), [], []
 for run in ("run1", "run2"):
     text = open(state / f"log/{run}.log").read()
     jobs = {}
@@ -427,6 +427,7 @@ for run in ("run1", "run2"):
         planned |= {line.split()[0] for line in table.strip().splitlines()}
     for sjob, slurm_id in re.findall(r"Job (\d+) has been submitted with SLURM jobid (\d+)", text):
         submitted.append((run, slurm_id, jobs[sjob]))
+    all_jobs += jobs.values()
 
 rules_seen = {}
 for run, slurm_id, job in submitted:
@@ -449,7 +450,8 @@ for run, slurm_id, job in submitted:
     if got["state"] not in ("COMPLETED", "CANCELLED"):
         problems.append(f"{run}: job {slurm_id} ({rule}) ended {got['state']}")
 
-local = {"all"}  # the target rule has no action: Snakemake runs it itself
+# the target rule has no action, and the Snakefile's localrules run where Snakemake runs
+local = {"all"} | {j["rule"] for j in all_jobs if j["local"]}
 if not planned - local:
     problems.append("found no job table in the Snakemake logs")
 missing = planned - local - set(rules_seen)
@@ -457,7 +459,8 @@ if missing:
     problems.append(f"rules planned but never submitted to Slurm: {sorted(missing)}")
 unused = set(expected["resources"]) - set(rules_seen)
 print(f"{len(submitted)} Snakemake jobs went through sbatch: {len(rules_seen)} rules, among them all "
-      f"{len(planned - local)} of Snakemake's job tables but the local target 'all'. Slurm's records:")
+      f"{len(planned - local)} of Snakemake's job tables but the local ones ({', '.join(sorted(local))}). "
+      "Slurm's records:")
 print(f"    {'rule':<26}{'jobs':>5}  cpus  mem_mb  minutes  states")
 for rule in sorted(rules_seen):
     entries = [dict(e) for e in rules_seen[rule]]
