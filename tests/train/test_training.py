@@ -311,6 +311,13 @@ def test_mast_pair_list_cuts_each_video_into_consecutive_pairs_at_one_gap_per_pa
     assert abs(shares[0] - 0.656) < 0.04 and abs(shares[1] - 0.262) < 0.04 and abs(shares[2] - 0.082) < 0.03
     data.set_epoch(1)
     assert data._mast_pairs()[:50] != pairs[:50]  # a new list each epoch
+    # shuffled as MAST's loader shuffles it: a batch of 8 mixes the videos, in every pass
+    many = [Video("d", f"v{i}", [tmp_path / "x.png"] * 60) for i in range(12)]
+    data = PairDataset(many, crop=32, max_gap=8, length=4000, seed=0, gaps=(2, 5, 8), gap_probs=(0.4, 0.4, 0.2),
+                       resize="whole", pairs="mast")
+    listed = data._mast_pairs()[:4000]
+    batches = [listed[s:s + 8] for s in range(0, len(listed) - 7, 8)]
+    assert np.mean([len({v for v, _, _ in b}) for b in batches]) > 5  # of at most 8; unshuffled it was 1-2
 
 
 def test_mast_input_switches_flip_values_and_lab_scale(tmp_path, synthetic_root):

@@ -8,7 +8,8 @@ Which pairs (`pairs`):
 - mast: MAST's YouTubeVOSTrain list. Each pass over the data shuffles the videos, draws one gap per
   video and cuts its frames 0, g, 2g, ... into consecutive pairs (0, g), (2g, 3g), ...: longer
   videos and small gaps give more pairs (per pair, gaps 2 / 5 / 8 come out at about 66 / 26 / 8 %).
-  An epoch takes the samples of as many passes as it needs.
+  Each pass's list is shuffled, as MAST's loader shuffles it. An epoch takes the samples of as many
+  passes as it needs.
 Geometry: `crop` takes a random square of the frame scaled so its short side is 1 to 1.5 times
 the crop; `whole` resizes the whole frame to the square (MAST's 256 x 256, aspect not kept).
 
@@ -110,16 +111,20 @@ class PairDataset(torch.utils.data.Dataset):
         return int(rng.choice(self.gaps, p=p / p.sum()))
 
     def _mast_pairs(self) -> list[tuple[int, int, int]]:
-        """This epoch's (video, first frame, gap) list, MAST's passes concatenated up to the length."""
+        """This epoch's (video, first frame, gap) list, MAST's passes concatenated up to the length.
+        Each pass's pairs are shuffled, as MAST's loader shuffles its list (shuffle=True), so that a
+        batch holds pairs of many videos, not a run of one video's consecutive pairs."""
         if self._listed is None or self._listed[0] != self.epoch:
             pairs: list[tuple[int, int, int]] = []
             for p in range(self.length + 1):  # a pass yields at least one pair, so the loop ends
                 rng = np.random.default_rng([self.seed, self.epoch, p, 1])
+                listed = []
                 for v in rng.permutation(len(self.videos)):
                     n = len(self.videos[v].frames)
                     gap = self._gap(rng, n - 1)
                     starts = np.arange(0, n, gap)
-                    pairs += [(int(v), int(s), gap) for s in starts[: len(starts) // 2 * 2: 2]]
+                    listed += [(int(v), int(s), gap) for s in starts[: len(starts) // 2 * 2: 2]]
+                pairs += [listed[i] for i in rng.permutation(len(listed))]
                 if len(pairs) >= self.length:
                     break
             self._listed = (self.epoch, pairs)
