@@ -111,8 +111,9 @@ def decode_video(
 
     Raises VideoDecodeError when the file cannot be opened, a packet or frame is flagged corrupt, the
     decoder detects any bitstream error, no frame decodes, the container holds fewer packets than it
-    declares frames (truncation), or its sample aspect ratio is beyond MAX_PIXEL_ASPECT. A damaged byte that still forms a valid bitstream cannot be told
-    from content: neither MP4 nor AVI carries checksums (see docs/stages.md, "Frames").
+    declares frames (truncation), or its sample aspect ratio is beyond MAX_PIXEL_ASPECT. A damaged
+    byte that still forms a valid bitstream cannot be told from content: neither MP4 nor AVI
+    carries checksums (see docs/stages.md, "Frames").
     Every packet the container does not mark for discarding (edit lists) must give a frame.
     """
     path = Path(path)

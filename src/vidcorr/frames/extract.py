@@ -37,7 +37,9 @@ def extract_video(
             for count, frame in enumerate(decode_video(src, fps=fps, short_side=short_side), start=1):
                 size = [frame.shape[1], frame.shape[0]]
                 bgr = cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
-                _, jpeg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
+                encoded, jpeg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
+                if not encoded:
+                    raise OSError(f"could not encode frame {count - 1} of {src} as JPEG")
                 try:  # not cv2.imwrite, which answers False without saying why
                     (tmp / f"{count - 1:05d}.jpg").write_bytes(jpeg.tobytes())
                 except OSError as e:

@@ -25,14 +25,19 @@ def check_inputs(plan: Plan) -> None:
     for name, root in plan.config["roots"].items():
         if root is None:
             raise ValueError(f"config key roots.{name} is not set: pass it with --config roots=\"{{{name}: /path/to/{name}}}\"")
-        if name == "zoo" and plan.config.get("zoo"):
-            continue  # the released checkpoints' folder: a file absent there is listed in the zoo table
+        if _zoo_root(plan, name):
+            continue  # a file absent there is listed in the zoo table
         if not (root.startswith(EMBEDDED_PREFIX) or plan.is_generated(name) or Path(root).is_dir()):
             raise ValueError(f"config key roots.{name}: folder {root!r} does not exist; point it at the dataset")
     for path in plan.server_scores():
         if not Path(path).is_file():
             raise ValueError(f"config key ablation.server_scores: {path!r} does not exist; create it with the "
                              "header method,dataset,metric,value (see docs/ablation.md, YouTube-VOS) or remove the key")
+
+
+def _zoo_root(plan: Plan, name: str) -> bool:
+    """roots.zoo of a config with a zoo: the released checkpoints' folder, not a dataset's."""
+    return name == "zoo" and bool(plan.config.get("zoo"))
 
 
 def _datasets(plan: Plan) -> None:
@@ -45,7 +50,7 @@ def _datasets(plan: Plan) -> None:
         if name not in roots:
             raise ValueError(f"config key roots.{name} is missing: set it to the folder of dataset {name!r}")
     for name in roots:
-        if name not in datasets and not (name == "zoo" and plan.config.get("zoo")):
+        if name not in datasets and not _zoo_root(plan, name):
             raise ValueError(f"config key roots.{name} names no dataset; add datasets.{name} or remove it")
 
 
