@@ -243,6 +243,33 @@ def test_mast_sampling_draws_listed_gaps_and_resizes_the_whole_frame(tmp_path):
         TrainConfig.from_dict({"resize": "pad"})
 
 
+def test_crop_scale_sets_how_much_of_the_frame_a_crop_sees(tmp_path):
+    """resize: crop scales the frame's short side to crop_scale x the crop: at 1 a square spans the
+    frame's height, at 2 half of it (the frame seen closer to its own scale)."""
+    import numpy as np
+    from PIL import Image
+
+    from vidcorr.train.data import PairDataset, Video
+
+    ramp = np.repeat(np.linspace(0, 255, 64).astype(np.uint8)[:, None, None], 128, axis=1).repeat(3, axis=2)
+    frames = []
+    for t in range(4):
+        frames.append(tmp_path / f"{t}.png")
+        Image.fromarray(ramp).save(frames[-1])
+    spans = {}
+    for scale in (1.0, 2.0):
+        data = PairDataset([Video("d", "ramp", frames)], crop=32, max_gap=1, length=20, seed=0, flip=False,
+                           crop_scale=(scale, scale))
+        lightness = [data[i]["query"][0] for i in range(20)]
+        spans[scale] = np.mean([float(x[-1].mean() - x[0].mean()) for x in lightness])
+    assert spans[1.0] > 0 and 0.4 < spans[2.0] / spans[1.0] < 0.6  # top-to-bottom lightness: half the ramp
+    assert TrainConfig.from_dict({"crop_scale": [2.5, 2.5]}).crop_scale == (2.5, 2.5)
+    with pytest.raises(ValueError, match="lo <= hi"):
+        TrainConfig.from_dict({"crop_scale": [2.0, 1.5]})
+    with pytest.raises(ValueError, match="resize: crop only"):
+        TrainConfig.from_dict({"resize": "whole", "crop_scale": [2.0, 2.0]})
+
+
 def test_first_recipe_switches_train_and_load(tmp_path, synthetic_root):
     """layer4 false, drop lab, recon feature: the pipeline's first recipe, kept to measure MAST's
     choices one at a time; the checkpoint records the shallower encoder."""
@@ -318,6 +345,30 @@ def test_mast_pair_list_cuts_each_video_into_consecutive_pairs_at_one_gap_per_pa
     listed = data._mast_pairs()[:4000]
     batches = [listed[s:s + 8] for s in range(0, len(listed) - 7, 8)]
     assert np.mean([len({v for v, _, _ in b}) for b in batches]) > 5  # of at most 8; unshuffled it was 1-2
+
+
+def test_pair_mix_reports_how_masts_list_shifts_the_data_towards_long_videos(tmp_path):
+    """benchmarks/pair_mix.py draws through PairDataset.pick: per-sample pairs give each video an
+    equal share; MAST's list gives each video a share by its length."""
+    import importlib.util
+
+    from vidcorr.train.data import PairDataset, Video
+
+    spec = importlib.util.spec_from_file_location("pair_mix", REPO / "benchmarks/pair_mix.py")
+    pair_mix = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pair_mix)
+    videos = ([Video("clips", f"c{i}", [tmp_path / "x.png"] * 300) for i in range(2)]
+              + [Video("seqs", f"s{i}", [tmp_path / "x.png"] * 50) for i in range(4)])
+    shares = {}
+    for pairs in ("sample", "mast"):
+        data = PairDataset(videos, crop=32, max_gap=8, length=800, seed=0, gaps=(2, 5, 8),
+                           gap_probs=(0.4, 0.4, 0.2), pairs=pairs)
+        shares[pairs] = pair_mix.mix(data, epochs=3, batch=8)
+        assert abs(sum(shares[pairs]["datasets"].values()) - 1) < 1e-9
+        assert abs(sum(shares[pairs]["gaps"].values()) - 1) < 1e-9
+    assert abs(shares["sample"]["datasets"]["seqs"] - 4 / 6) < 0.05  # 4 of 6 videos
+    assert abs(shares["mast"]["datasets"]["seqs"] - 200 / 800) < 0.05  # 200 of 800 frames
+    assert shares["mast"]["gaps"][2] > shares["sample"]["gaps"][2] + 0.15  # small gaps cut more pairs
 
 
 def test_mast_input_switches_flip_values_and_lab_scale(tmp_path, synthetic_root):

@@ -30,7 +30,8 @@ class TrainConfig:
     max_gap: int = 10  # reference frame at most this many frames from the query (uniform), unless `gaps`
     gaps: tuple[int, ...] = ()  # else the gap is one of these (MAST: 2, 5, 8) ...
     gap_probs: tuple[float, ...] = ()  # ... with these probabilities (MAST: 0.4, 0.4, 0.2; empty: equal)
-    resize: str = "crop"  # crop: random square of the frame scaled to 1-1.5x the crop; whole: frame resized to crop x crop (MAST)
+    resize: str = "crop"  # crop: random square of the scaled frame (crop_scale); whole: frame resized to crop x crop (MAST)
+    crop_scale: tuple[float, float] = (1.0, 1.5)  # crop: the frame's short side is scaled to U(lo, hi) x the crop
     radius: int = 6  # local window (feature pixels) for the training affinity
     # MAST's recipe; the alternatives are this pipeline's first choices, kept to measure what each mattered.
     layer4: bool = True  # encoder keeps ResNet-18's layer4 (8 basic blocks); false: stops after layer3
@@ -97,12 +98,16 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown training setting(s) {unknown}")
         check({k: v for k, v in d.items() if k != "stage"}, TRAINING_STAGE, "training")
-        for key in ("decay_at", "decay_factors", "gaps", "gap_probs"):
+        for key in ("decay_at", "decay_factors", "gaps", "gap_probs", "crop_scale"):
             if key in d:
                 d[key] = tuple(d[key])
         cfg = cls(**d)
         if cfg.gap_probs and (len(cfg.gap_probs) != len(cfg.gaps) or min(cfg.gap_probs) < 0 or sum(cfg.gap_probs) <= 0):
             raise ValueError(f"gap_probs {list(cfg.gap_probs)} must give one non-negative weight per gap in gaps {list(cfg.gaps)}")
+        if cfg.crop_scale[0] > cfg.crop_scale[1]:
+            raise ValueError(f"crop_scale {list(cfg.crop_scale)} must be [lo, hi] with lo <= hi")
+        if cfg.resize == "whole" and "crop_scale" in d:
+            raise ValueError("crop_scale applies to resize: crop only; resize: whole squeezes the whole frame to the crop")
         if cfg.decay_factors and len(cfg.decay_factors) != len(cfg.decay_at):
             raise ValueError(f"decay_factors {list(cfg.decay_factors)} must give one multiplier per point of decay_at "
                              f"{list(cfg.decay_at)}")

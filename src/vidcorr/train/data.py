@@ -10,8 +10,8 @@ Which pairs (`pairs`):
   videos and small gaps give more pairs (per pair, gaps 2 / 5 / 8 come out at about 66 / 26 / 8 %).
   Each pass's list is shuffled, as MAST's loader shuffles it. An epoch takes the samples of as many
   passes as it needs.
-Geometry: `crop` takes a random square of the frame scaled so its short side is 1 to 1.5 times
-the crop; `whole` resizes the whole frame to the square (MAST's 256 x 256, aspect not kept).
+Geometry: `crop` takes a random square of the frame scaled so its short side is `crop_scale` (1 to
+1.5) times the crop; `whole` resizes the whole frame to the square (MAST's 256 x 256, aspect not kept).
 
 Every sample is a pure function of (seed, epoch, index), so runs, resumed runs and DDP ranks all
 see the same data.
@@ -57,12 +57,13 @@ class PairDataset(torch.utils.data.Dataset):
     def __init__(self, videos: list[Video], crop: int, max_gap: int, length: int, seed: int,
                  flow: dict[str, FlowReader] | None = None, flow_gap: int = 1,
                  gaps: tuple[int, ...] = (), gap_probs: tuple[float, ...] = (), resize: str = "crop",
-                 flip: bool = True, pairs: str = "sample", ab_scale: float = AB_SCALE):
+                 flip: bool = True, pairs: str = "sample", ab_scale: float = AB_SCALE,
+                 crop_scale: tuple[float, float] = (1.0, 1.5)):
         """flow maps a dataset name to its FlowReader; with it each frame comes with its flow."""
         self.videos, self.crop, self.max_gap, self.length, self.seed = videos, crop, max_gap, length, seed
         self.flow, self.flow_gap = flow, flow_gap
         self.gaps, self.gap_probs, self.resize = gaps, gap_probs, resize
-        self.flip, self.pairs, self.ab_scale = flip, pairs, ab_scale
+        self.flip, self.pairs, self.ab_scale, self.crop_scale = flip, pairs, ab_scale, crop_scale
         if pairs not in ("sample", "mast"):
             raise ValueError(f"pairs must be sample or mast, not {pairs!r}")
         self._listed: tuple[int, list[tuple[int, int, int]]] | None = None  # (epoch, MAST's pairs)
@@ -130,14 +131,17 @@ class PairDataset(torch.utils.data.Dataset):
             self._listed = (self.epoch, pairs)
         return self._listed[1]
 
+    def pick(self, i: int, rng: np.random.Generator) -> tuple[int, int, int]:
+        """Sample i's (video, reference frame, gap): what it trains on, before any pixel is read."""
+        if self.pairs == "mast":
+            return self._mast_pairs()[i]
+        v = int(rng.integers(len(self.videos)))
+        gap = self._gap(rng, len(self.videos[v].frames) - 1)
+        return v, int(rng.integers(0, len(self.videos[v].frames) - gap)), gap
+
     def __getitem__(self, i: int) -> dict:
         rng = np.random.default_rng([self.seed, self.epoch, i])
-        if self.pairs == "mast":
-            v, t, gap = self._mast_pairs()[i]
-        else:
-            v = int(rng.integers(len(self.videos)))
-            gap = self._gap(rng, len(self.videos[v].frames) - 1)
-            t = int(rng.integers(0, len(self.videos[v].frames) - gap))
+        v, t, gap = self.pick(i, rng)
         frames = self.videos[v].frames
         if self.resize == "whole":
             sw, sh = self.crop, self.crop
@@ -145,7 +149,7 @@ class PairDataset(torch.utils.data.Dataset):
         else:
             with Image.open(frames[t]) as im:
                 w, h = im.size
-            scale = self.crop / min(w, h) * float(rng.uniform(1.0, 1.5))
+            scale = self.crop / min(w, h) * float(rng.uniform(*self.crop_scale))
             sw, sh = max(self.crop, round(w * scale)), max(self.crop, round(h * scale))
             x0, y0 = int(rng.integers(0, sw - self.crop + 1)), int(rng.integers(0, sh - self.crop + 1))
             box = (x0, y0, x0 + self.crop, y0 + self.crop)

@@ -219,7 +219,7 @@ def pair_data(cfg: TrainConfig, indexes: list, flow: list | None) -> PairDataset
     return PairDataset(videos, cfg.crop, cfg.max_gap, cfg.steps_per_epoch * cfg.batch_size, cfg.seed,
                        flow=_flow_readers(flow) if cfg.needs_flow() else None, flow_gap=cfg.flow_gap,
                        gaps=cfg.gaps, gap_probs=cfg.gap_probs, resize=cfg.resize, flip=cfg.flip, pairs=cfg.pairs,
-                       ab_scale=cfg.ab_scale)
+                       ab_scale=cfg.ab_scale, crop_scale=cfg.crop_scale)
 
 
 def build(cfg: TrainConfig, data: torch.utils.data.Dataset, init, ranks: Ranks) -> Parts:
