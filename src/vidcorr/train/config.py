@@ -106,7 +106,7 @@ class TrainConfig:
             raise ValueError(f"gap_probs {list(cfg.gap_probs)} must give one non-negative weight per gap in gaps {list(cfg.gaps)}")
         if cfg.crop_scale[0] > cfg.crop_scale[1]:
             raise ValueError(f"crop_scale {list(cfg.crop_scale)} must be [lo, hi] with lo <= hi")
-        if cfg.resize == "whole" and "crop_scale" in d:
+        if cfg.resize == "whole" and cfg.crop_scale != cls.crop_scale:  # round trips carry the default
             raise ValueError("crop_scale applies to resize: crop only; resize: whole squeezes the whole frame to the crop")
         if cfg.decay_factors and len(cfg.decay_factors) != len(cfg.decay_at):
             raise ValueError(f"decay_factors {list(cfg.decay_factors)} must give one multiplier per point of decay_at "
