@@ -11,7 +11,7 @@ from helpers import REPO
 from vidcorr.ablation.aggregate import aggregate, check_paper_file, read_paper_values, read_server_scores
 from vidcorr.ablation.tables import latex, markdown
 from vidcorr.plan.design import design, variants_of
-from vidcorr.plan.runs import deep_merge, ablation_runs, named_runs, stage_index
+from vidcorr.plan.runs import ablation_runs, data_identity, deep_merge, named_runs, stage_index
 from vidcorr.sections import load_config
 from vidcorr.train.config import TrainConfig
 
@@ -26,16 +26,19 @@ def _config(config: str) -> dict:
     return load_config([REPO / config])
 
 
+DATA = {"d": {"definition": {"type": "videos"}}}  # one dataset "d", as data_identity describes it
+
+
 def _ablation(config: str) -> dict:
     """The config's ablation section with its variants as the design gives them."""
     exp = _config(config)["ablation"]
     return {**exp, "variants": variants_of(exp)}
 
 
-def _filled(exp: dict) -> dict[str, dict[str, object]]:
+def _filled(exp: dict, config: str) -> dict[str, dict[str, object]]:
     """table -> row label -> the seed-0 run that fills it."""
     out = {}
-    for run in ablation_runs(exp):
+    for run in ablation_runs(exp, data_identity(_config(config))):
         if run.seed == exp["seeds"][0]:
             for table, row in run.tables.items():
                 out.setdefault(table, {})[row] = run
@@ -63,7 +66,7 @@ def test_variants_share_stage_prefixes_and_seeds_split_them():
                                   "inter": {"bank_frames": 8}, "mer": {"bank_frames": 8, "sampler": True}},
            "variants": {"a": {"inter": {"bank_frames": 0}}, "b": {}, "c": {"stages": ["warmup", "inter", "mer"]},
                         "d": {"seeds": [0, 1]}}}
-    runs = {r.name: r for r in ablation_runs(exp)}
+    runs = {r.name: r for r in ablation_runs(exp, DATA)}
     assert sorted(runs) == ["a-s0", "b-s0", "c-s0", "d-s0", "d-s1"]
     assert len({r.stages[0].key for r in runs.values() if r.seed == 0}) == 1  # one warm-up for seed 0
     assert runs["c-s0"].stages[1].key == runs["b-s0"].stages[1].key == runs["d-s0"].stages[1].key
@@ -72,11 +75,11 @@ def test_variants_share_stage_prefixes_and_seeds_split_them():
     assert runs["c-s0"].stages[2].parent == runs["c-s0"].stages[1].key
     assert runs["c-s0"].checkpoint == f"results/train/{runs['c-s0'].stages[2].key}/final.pt"
     # a named run with the same settings reuses the same stages
-    named = named_runs({"n": {"datasets": ["d"], "warmup": {"steps_per_epoch": 5}, "inter": {"bank_frames": 8}}})
+    named = named_runs({"n": {"datasets": ["d"], "warmup": {"steps_per_epoch": 5}, "inter": {"bank_frames": 8}}}, DATA)
     assert [s.key for s in named[0].stages] == [s.key for s in runs["b-s0"].stages]
     assert len(stage_index(list(runs.values()) + named)) == 6
     with pytest.raises(ValueError, match="must run in order from warmup"):
-        ablation_runs({**exp, "variants": {"x": {"stages": ["inter"]}}})
+        ablation_runs({**exp, "variants": {"x": {"stages": ["inter"]}}}, DATA)
 
 
 @pytest.mark.parametrize("config", CONFIGS)
@@ -84,7 +87,7 @@ def test_every_row_of_every_table_has_a_variant_that_fills_it(config):
     exp = _ablation(config)
     expected = set(design()["tables"]) - (set() if "paper" in config else MAIN_TABLES)
     assert set(exp["tables"]) == expected
-    filled = _filled(exp)
+    filled = _filled(exp, config)
     printed = _paper_rows()
     assert set(filled) == expected
     for table, rows in filled.items():
@@ -106,8 +109,8 @@ def _propagation(exp, run):
 def test_all_rows_are_the_full_models(config):
     cfg = _config(config)
     exp = _ablation(config)
-    filled = _filled(exp)
-    named = {r.name: r for r in named_runs(cfg["training"]["runs"])}
+    filled = _filled(exp, config)
+    named = {r.name: r for r in named_runs(cfg["training"]["runs"], data_identity(cfg))}
     liir, mer = (named[n] for n in (["liir", "mer"] if "paper" in config else ["liir-demo", "mer-demo"]))
     full_liir = {filled[t][row].name for t, row in (("liir-4", "all"), ("liir-5a", "1,440"), ("liir-5b", "1DAPE"),
                                                      ("liir-5c", "shifting"), ("liir-A1", "training + inference"))}
@@ -118,7 +121,7 @@ def test_all_rows_are_the_full_models(config):
         full_liir |= {filled[t]["LIIR"].name for t in ("mer-1", "mer-2", "mer-3")}
         full_mer |= {filled[t]["MER"].name for t in ("mer-1", "mer-2", "mer-3")}
     assert len(full_liir) == len(full_mer) == 1
-    runs = {r.name: r for r in ablation_runs(exp)}
+    runs = {r.name: r for r in ablation_runs(exp, data_identity(cfg))}
     for full, run in ((runs[full_liir.pop()], liir), (runs[full_mer.pop()], mer)):
         assert [s.key for s in full.stages] == [s.key for s in run.stages]  # the same trained model
         assert _propagation(exp, full)["compactness"] and run.propagation["compactness"]
@@ -132,7 +135,7 @@ def test_all_rows_are_the_full_models(config):
 @pytest.mark.parametrize("config", CONFIGS)
 def test_component_rows_add_one_component_to_the_baseline(config):
     exp = _ablation(config)
-    filled = _filled(exp)
+    filled = _filled(exp, config)
 
     def mer_on(run):
         return {c for c, keys in MER_COMPONENTS.items() if any(_stage(run, "mer")[k] for k in keys)}
@@ -293,9 +296,27 @@ def test_bad_paper_values_name_the_line(tmp_path, line, message):
 def test_spelling_out_a_default_keeps_the_stage_key():
     """A stage is named by the settings that differ from the defaults: a new option at its
     default keeps trained checkpoints valid, while a real change names a new stage."""
-    keys = lambda warmup: [s.key for s in named_runs({"n": {"datasets": ["d"], "warmup": warmup}})[0].stages]
+    keys = lambda warmup: [s.key for s in named_runs({"n": {"datasets": ["d"], "warmup": warmup}}, DATA)[0].stages]
     assert keys({"steps_per_epoch": 5}) == keys({"steps_per_epoch": 5, "resize": "crop", "gaps": []})
     assert keys({"steps_per_epoch": 5}) != keys({"steps_per_epoch": 5, "resize": "whole"})
+
+
+def test_a_stage_key_names_its_training_data_by_content_not_by_name():
+    """Two folds of one dataset name train two models, so they get two keys (cpu_fold2.yaml
+    redefines davis_train15); moving the data to another root keeps the key; decoded videos are
+    keyed by the frames settings too."""
+    from vidcorr.plan import Plan
+
+    def key(*files, **over):
+        cfg = deep_merge(load_config([REPO / f for f in files]), over)
+        return Plan(cfg).runs["liir-dev"].stages[0].key
+
+    fold1 = key("workflow/configs/cpu_dev.yaml")
+    assert key("workflow/configs/cpu_dev.yaml", "workflow/configs/cpu_fold2.yaml") != fold1
+    assert key("workflow/configs/cpu_dev.yaml", roots={"davis_train15": "/elsewhere/davis"}) == fold1
+    assert key("workflow/configs/cpu_dev.yaml", frames={"short_side": 240}) != fold1
+    with pytest.raises(ValueError, match="training datasets list 'nowhere', which is not in datasets"):
+        named_runs({"n": {"datasets": ["nowhere"], "warmup": {}}}, DATA)
 
 
 def test_a_stage_job_is_given_only_its_overrides():
@@ -303,7 +324,7 @@ def test_a_stage_job_is_given_only_its_overrides():
     leaves every finished stage's job unchanged (Snakemake's params trigger would retrain it);
     vidcorr train fills the defaults back in."""
     warm, inter = named_runs({"n": {"datasets": ["d"], "warmup": {"steps_per_epoch": 5, "resize": "crop"},
-                                    "inter": {"bank_frames": 8}}})[0].stages
+                                    "inter": {"bank_frames": 8}}}, DATA)[0].stages
     assert warm.overrides == {"steps_per_epoch": 5} and inter.overrides == {"bank_frames": 8, "stage": "inter"}
     for stage in (warm, inter):
         assert TrainConfig.from_dict(stage.overrides).to_dict() == stage.settings
@@ -316,7 +337,7 @@ def test_learning_curve_points_are_epoch_checkpoints_across_stages(tmp_path):
     spec = {"datasets": ["d"], "warmup": {"epochs": 2, "steps_per_epoch": 50},
             "inter": {"epochs": 2, "steps_per_epoch": 100, "bank_frames": 8}}
     liir, longer = named_runs({"liir": spec, "longer": {**spec, "mer": {"epochs": 1, "steps_per_epoch": 100,
-                                                                        "bank_frames": 8}}})
+                                                                        "bank_frames": 8}}}, DATA)
     warm, inter = (s.key for s in liir.stages)
     points = curve_points(longer, [0, 50, 100, 300, 400, 800], [liir, longer])
     assert [(p.step, p.key, p.epoch) for p in points] == [(0, warm, 0), (50, warm, 1), (100, warm, 2),

@@ -15,7 +15,7 @@ from ..provenance import config_hash
 from . import paths
 from .curve import CurvePoint, curve_points
 from .design import tables_of, variants_of
-from .runs import Run, Stage, deep_merge, ablation_runs, named_runs, stage_index
+from .runs import Run, Stage, ablation_runs, data_identity, deep_merge, named_runs, stage_index
 from .validate import check_config, check_inputs
 from .zoo import PROTOCOLS, ZooModel, zoo_models
 
@@ -26,8 +26,9 @@ class Plan:
     def __init__(self, config: dict):
         self.config = config
         self.runs: dict[str, Run] = {}
-        exp = config.get("ablation")
-        for run in named_runs(config["training"]["runs"]) + ablation_runs(exp and {**exp, "variants": variants_of(exp)}):
+        exp, data = config.get("ablation"), data_identity(config)
+        for run in (named_runs(config["training"]["runs"], data)
+                    + ablation_runs(exp and {**exp, "variants": variants_of(exp)}, data)):
             if run.name in self.runs or run.name in config["evaluation"]["methods"] or run.name in BASELINES:
                 raise ValueError(f"run name {run.name!r} (training.runs or ablation.variants) is used twice")
             self.runs[run.name] = run
@@ -52,8 +53,7 @@ class Plan:
 
     def is_generated(self, dataset: str) -> bool:
         """True for datasets that live inside the generated synthetic benchmark."""
-        root = Path(self.config["roots"][dataset])
-        return root == Path(paths.SYNTHETIC) or Path(paths.SYNTHETIC) in root.parents
+        return paths.is_generated(Path(self.config["roots"][dataset]).as_posix())
 
     def server_scores(self) -> list[str]:
         """The CSV of pasted YouTube-VOS server numbers (ablation.server_scores), if any."""

@@ -10,6 +10,11 @@ LOGS = "logs"
 SYNTHETIC = f"{RESULTS}/data/synthetic"  # the generated benchmark
 
 
+def is_generated(root: str) -> bool:
+    """True for a dataset root inside the generated synthetic benchmark."""
+    return root == SYNTHETIC or root.startswith(SYNTHETIC + "/")
+
+
 def log(job: str) -> str:
     """A job's log: job is its rule's folder and wildcards, e.g. "propagate/{method}/{dataset}"."""
     return f"{LOGS}/{job}.log"

@@ -1,8 +1,8 @@
 """Experiments as named variants of one base run, expanded into training stages keyed by content.
 
 A stage's key hashes everything that determines its checkpoint: the stage, its settings (those
-that differ from TrainConfig's defaults, seed included), the training datasets and the key of
-the stage it starts from. Variants that share a prefix of the schedule therefore share those stages' checkpoints,
+that differ from TrainConfig's defaults, seed included), the training datasets (each by what
+decides its frames: data_identity) and the key of the stage it starts from. Variants that share a prefix of the schedule therefore share those stages' checkpoints,
 and a warm-up with the same settings is trained once however many variants use it.
 """
 
@@ -69,9 +69,29 @@ class Run:
 _DEFAULTS = TrainConfig().to_dict()
 
 
-def _stages(spec: dict, names: list[str], seed: int | None) -> list[Stage]:
+def data_identity(config: dict) -> dict[str, dict]:
+    """Each dataset by what decides its frames: its definition (type, reader options, sequences
+    kept or dropped), the frames settings for decoded videos, the synthetic settings for the
+    generated benchmark. Two folds of one dataset name are two datasets. Roots are left out, so a
+    stage has the same key on every machine that holds the same data."""
+    out = {}
+    for name, spec in config["datasets"].items():
+        ident = {"definition": spec}
+        if spec["type"] == "videos":
+            ident["frames"] = config["frames"]
+        if paths.is_generated(str(config["roots"].get(name, ""))):
+            ident["synthetic"] = config["synthetic"]
+        out[name] = ident
+    return out
+
+
+def _stages(spec: dict, names: list[str], seed: int | None, data: dict[str, dict]) -> list[Stage]:
     out, parent = [], None
     datasets = tuple(spec["datasets"])
+    for d in datasets:
+        if d not in data:
+            raise ValueError(f"config: training datasets list {d!r}, which is not in datasets")
+    identity = {d: data[d] for d in datasets}
     for name in names:
         if name not in spec:
             raise ValueError(f"stage {name!r} has no settings (add a `{name}:` block)")
@@ -82,22 +102,22 @@ def _stages(spec: dict, names: list[str], seed: int | None) -> list[Stage]:
         # Only settings that differ from the defaults name the stage: a new option (at its
         # default) leaves every trained stage's key, and so its checkpoint, valid.
         chosen = {k: v for k, v in full.items() if v != _DEFAULTS[k]}
-        key = f"{name}-{config_hash({'settings': chosen, 'datasets': datasets, 'parent': parent})[:12]}"
+        key = f"{name}-{config_hash({'settings': chosen, 'datasets': identity, 'parent': parent})[:12]}"
         out.append(Stage(key, name, full, chosen, datasets, parent))
         parent = key
     return out
 
 
-def named_runs(runs: dict) -> list[Run]:
+def named_runs(runs: dict, data: dict[str, dict]) -> list[Run]:
     """training.runs: warm-up, inter-video and (when given) MER, each with its own settings, and
     the run's overrides of the propagation settings (LIIR propagates with its compactness prior)."""
-    return [Run(name, _stages(spec, [s for s in STAGES if s in spec], None), propagation=spec.get("propagation", {}))
+    return [Run(name, _stages(spec, [s for s in STAGES if s in spec], None, data), propagation=spec.get("propagation", {}))
             for name, spec in runs.items()]
 
 
-def ablation_runs(ablation: dict | None) -> list[Run]:
+def ablation_runs(ablation: dict | None, data: dict[str, dict]) -> list[Run]:
     """ablation.variants x seeds, each variant a set of overrides on ablation.base (the
-    variants as design.variants_of resolves them)."""
+    variants as design.variants_of resolves them); data as data_identity gives it."""
     if not ablation:
         return []
     base, default_seeds = ablation["base"], ablation.get("seeds", [0])
@@ -113,7 +133,7 @@ def ablation_runs(ablation: dict | None) -> list[Run]:
         seeds = over.pop("seeds", default_seeds)
         spec = deep_merge(base, over)
         for seed in seeds:
-            runs.append(Run(f"{variant}-s{seed}", _stages(spec, names, seed), variant, seed, propagation, tables))
+            runs.append(Run(f"{variant}-s{seed}", _stages(spec, names, seed, data), variant, seed, propagation, tables))
     return runs
 
 

@@ -95,9 +95,7 @@ def _flow(plan: Plan) -> None:
 
 def _training(plan: Plan) -> None:
     for stage in plan.stages.values():
-        for name in stage.datasets:
-            if name not in plan.config["datasets"]:
-                raise ValueError(f"config: training datasets list {name!r}, which is not in datasets")
+        for name in stage.datasets:  # each is defined: runs._stages keys it by its definition
             if stage.reads_flow and name not in plan.flow()["datasets"]:
                 raise ValueError(f"config: a mer stage with flow_fusion or ven_target motion needs flow for dataset "
                                  f"{name!r}: add it to flow.datasets")
