@@ -7,8 +7,6 @@ The workflow's rules and input functions ask a Plan; the package holds no other 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..datasets.types import SCORER
 from ..inference.methods import BASELINES
 from ..provenance import config_hash
@@ -53,7 +51,7 @@ class Plan:
 
     def is_generated(self, dataset: str) -> bool:
         """True for datasets that live inside the generated synthetic benchmark."""
-        return paths.is_generated(Path(self.config["roots"][dataset]).as_posix())
+        return paths.is_generated(self.config["roots"][dataset])
 
     def server_scores(self) -> list[str]:
         """The CSV of pasted YouTube-VOS server numbers (ablation.server_scores), if any."""

@@ -5,14 +5,17 @@ benchmark record (benchmarks/ holds the tracked benchmark scripts)."""
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 RESULTS = "results"
 LOGS = "logs"
 SYNTHETIC = f"{RESULTS}/data/synthetic"  # the generated benchmark
 
 
-def is_generated(root: str) -> bool:
+def is_generated(root: str | PurePath) -> bool:
     """True for a dataset root inside the generated synthetic benchmark."""
-    return root == SYNTHETIC or root.startswith(SYNTHETIC + "/")
+    root = PurePath(root)
+    return root == PurePath(SYNTHETIC) or PurePath(SYNTHETIC) in root.parents
 
 
 def log(job: str) -> str:

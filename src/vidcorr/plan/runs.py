@@ -2,8 +2,9 @@
 
 A stage's key hashes everything that determines its checkpoint: the stage, its settings (those
 that differ from TrainConfig's defaults, seed included), the training datasets (each by what
-decides its frames: data_identity) and the key of the stage it starts from. Variants that share a prefix of the schedule therefore share those stages' checkpoints,
-and a warm-up with the same settings is trained once however many variants use it.
+decides its frames: data_identity) and the key of the stage it starts from. Variants that share
+a prefix of the schedule therefore share those stages' checkpoints, and a warm-up with the same
+settings is trained once however many variants use it.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def data_identity(config: dict) -> dict[str, dict]:
         ident = {"definition": spec}
         if spec["type"] == "videos":
             ident["frames"] = config["frames"]
-        if paths.is_generated(str(config["roots"].get(name, ""))):
+        if paths.is_generated(config["roots"].get(name) or ""):  # a root may be null until a user sets it
             ident["synthetic"] = config["synthetic"]
         out[name] = ident
     return out

@@ -30,6 +30,7 @@ from PIL import Image
 from ..colour import AB_SCALE, lab_tensor
 from ..datasets.index import open_index
 from ..flow import FlowReader
+from .config import TrainConfig
 
 
 @dataclass
@@ -58,7 +59,7 @@ class PairDataset(torch.utils.data.Dataset):
                  flow: dict[str, FlowReader] | None = None, flow_gap: int = 1,
                  gaps: tuple[int, ...] = (), gap_probs: tuple[float, ...] = (), resize: str = "crop",
                  flip: bool = True, pairs: str = "sample", ab_scale: float = AB_SCALE,
-                 crop_scale: tuple[float, float] = (1.0, 1.5)):
+                 crop_scale: tuple[float, float] = TrainConfig.crop_scale):
         """flow maps a dataset name to its FlowReader; with it each frame comes with its flow."""
         self.videos, self.crop, self.max_gap, self.length, self.seed = videos, crop, max_gap, length, seed
         self.flow, self.flow_gap = flow, flow_gap
