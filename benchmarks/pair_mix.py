@@ -25,7 +25,7 @@ def mix(dataset: PairDataset, epochs: int, batch: int) -> dict:
         for start in range(0, len(dataset) - batch + 1, batch):
             seen = set()
             for i in range(start, start + batch):
-                v, _, gap = dataset.pick(i, np.random.default_rng([dataset.seed, epoch, i]))
+                v, _, gap = dataset.pick(i, dataset.rng(i))
                 by_set[dataset.videos[v].dataset] += 1
                 by_gap[gap] += 1
                 seen.add(v)

@@ -132,6 +132,10 @@ class PairDataset(torch.utils.data.Dataset):
             self._listed = (self.epoch, pairs)
         return self._listed[1]
 
+    def rng(self, i: int) -> np.random.Generator:
+        """Sample i's generator this epoch: what makes a sample a pure function of (seed, epoch, i)."""
+        return np.random.default_rng([self.seed, self.epoch, i])
+
     def pick(self, i: int, rng: np.random.Generator) -> tuple[int, int, int]:
         """Sample i's (video, reference frame, gap): what it trains on, before any pixel is read."""
         if self.pairs == "mast":
@@ -141,7 +145,7 @@ class PairDataset(torch.utils.data.Dataset):
         return v, int(rng.integers(0, len(self.videos[v].frames) - gap)), gap
 
     def __getitem__(self, i: int) -> dict:
-        rng = np.random.default_rng([self.seed, self.epoch, i])
+        rng = self.rng(i)
         v, t, gap = self.pick(i, rng)
         frames = self.videos[v].frames
         if self.resize == "whole":
